@@ -1,0 +1,1 @@
+"""Postgres staging: versioned schema, COPY loaders, watermarks, token store and posting log."""
