@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -107,7 +108,36 @@ def build_app(config: SandboxConfig | None = None, only: tuple[str, ...] | None 
         routes.append(Mount(f"/{api.name}", routes=api.routes()))
     app = Starlette(routes=routes)
     app.state.sandbox = state
+    app.state.apis = apis
+    load_saved_state(app)
     return app
+
+
+def _state_file(app: Starlette) -> Path | None:
+    state_dir = app.state.sandbox.config.state_dir
+    return Path(state_dir) / "sandbox-state.json" if state_dir else None
+
+
+def load_saved_state(app: Starlette) -> None:
+    """Restore each stand-in's state from `state_dir`, if a previous run saved one."""
+    path = _state_file(app)
+    if path is None or not path.exists():
+        return
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    for api in app.state.apis:
+        if api.name in saved:
+            api.load_state(saved[api.name])
+
+
+def save_state(app: Starlette) -> None:
+    """Write each stand-in's state to `state_dir` (atomically), if one is configured."""
+    path = _state_file(app)
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({api.name: api.dump_state() for api in app.state.apis}, default=str), encoding="utf-8")
+    tmp.replace(path)
 
 
 def _config_json(config: SandboxConfig) -> dict[str, Any]:

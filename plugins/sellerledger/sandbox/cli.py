@@ -18,22 +18,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--today", type=date.fromisoformat, default=None, help="anchor date (default: today)")
     serve.add_argument("--time-scale", type=float, default=1.0, help="virtual seconds per real second")
     serve.add_argument("--no-rate-limits", action="store_true", help="serve without enforcing rate limits")
+    serve.add_argument("--state-dir", default=None, help="keep ledger documents and tokens across restarts here")
     serve.set_defaults(func=_serve)
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from sellerledger.sandbox.app import build_app
+    from sellerledger.sandbox.app import build_app, save_state
     from sellerledger.sandbox.core.state import SandboxConfig
 
     kwargs = {"seed": args.seed, "profile": args.profile, "days": args.days, "time_scale": args.time_scale,
-              "rate_limits": not args.no_rate_limits}
+              "rate_limits": not args.no_rate_limits, "state_dir": args.state_dir}
     if args.today:
         kwargs["today"] = args.today
     app = build_app(SandboxConfig(**kwargs))
     print(f"sellerledger sandbox on http://{args.host}:{args.port}  (credentials: /_sandbox/credentials)",
           flush=True)
     # uvicorn installs SIGINT/SIGTERM handlers and shuts down cleanly on either
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", lifespan="off", access_log=False)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", lifespan="off", access_log=False)
+    finally:
+        save_state(app)
     return 0

@@ -9,7 +9,7 @@ from types import TracebackType
 
 import uvicorn
 
-from sellerledger.sandbox.app import build_app
+from sellerledger.sandbox.app import build_app, save_state
 from sellerledger.sandbox.core.state import SandboxConfig, SandboxState
 
 
@@ -57,6 +57,7 @@ class SandboxServer:
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
+        save_state(self.app)
 
     def __enter__(self) -> SandboxServer:
         return self.start()

@@ -30,3 +30,12 @@ class SandboxApi(Protocol):
     def reset(self) -> None:
         """Forget everything written since start (documents, tokens issued, ...)."""
         ...
+
+    def dump_state(self) -> dict[str, Any]:
+        """JSON-serialisable state written since start (documents, issued and rotated tokens, patched
+        prices...), so a restarted sandbox (`state_dir` set) continues where it stopped."""
+        ...
+
+    def load_state(self, data: dict[str, Any]) -> None:
+        """Restore what `dump_state` returned."""
+        ...

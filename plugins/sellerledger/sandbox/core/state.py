@@ -27,6 +27,7 @@ class SandboxConfig:
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
     time_scale: float = 1.0
     rate_limits: bool = True
+    state_dir: str | None = None  # when set, API state is saved there on stop and loaded on start
     options: dict[str, Any] = field(default_factory=dict)
 
 
