@@ -1,0 +1,1 @@
+"""Thin Airflow hooks: an Airflow connection in, a sellerledger client out (plus `test_connection`)."""
