@@ -62,6 +62,16 @@ class RateLimiter:
             bucket.throttled += 1
             return (1.0 - bucket.tokens) / limit.rate
 
+    def remaining(self, api: str, operation: str, caller: str = "") -> int | None:
+        """Whole tokens left in a bucket now (for `X-...-Remaining` headers); None if never used."""
+        now = self._clock.monotonic()
+        with self._lock:
+            bucket = self._buckets.get((api, operation, caller))
+            if bucket is None:
+                return None
+            tokens = min(float(bucket.limit.burst), bucket.tokens + (now - bucket.updated) * bucket.limit.rate)
+            return int(tokens)
+
     def stats(self) -> list[dict[str, object]]:
         """Per bucket: calls, throttled calls, and the virtual seconds the limit imposes on those calls."""
         with self._lock:
