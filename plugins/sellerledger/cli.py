@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
-            if exc.name != module_name:
+            if not module_name.startswith(str(exc.name)):  # a missing dependency, not a missing part
                 raise
             continue
         module.register(subparsers)

@@ -20,6 +20,8 @@ def migrations() -> list[tuple[str, str]]:
     """(version, sql) pairs in version order."""
     folder = resources.files("sellerledger.staging") / "sql"
     found = []
+    if not folder.is_dir():
+        return found
     for entry in folder.iterdir():
         match = _MIGRATION.match(entry.name)
         if match:
