@@ -1,0 +1,96 @@
+"""What every ledger client offers, and the rendered document it posts.
+
+A `LedgerDocument` is an accounting document already rendered into one ledger's JSON shape. Its `key` is
+the deterministic idempotency key of the accounting document; its `reference` is what we can search the
+ledger for (invoice number, journal narration/reference, externalId), which is how a poster finds a
+document whose response was lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+
+def canonical_json(payload: Any) -> str:
+    """Stable JSON for hashing: sorted keys, Decimals as strings."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+
+
+@dataclass(frozen=True)
+class LedgerDocument:
+    key: str
+    kind: str
+    reference: str
+    currency: str
+    total: Decimal
+    payload: dict[str, Any]
+    settlement_id: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def payload_hash(self) -> str:
+        return hashlib.sha256(canonical_json(self.payload).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Found:
+    """A document as the ledger holds it."""
+
+    ledger_id: str
+    version: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class PostResult:
+    key: str
+    ledger_id: str | None = None
+    version: str | None = None
+    error: Exception | None = None
+    action: str = "create"
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.ledger_id is not None
+
+
+class LedgerClient(Protocol):
+    """One ledger tenant. Implementations: `sellerledger.ledgers.<ledger>.client`."""
+
+    ledger: str
+    tenant: str
+    max_batch: int
+
+    def ping(self) -> str:
+        """A cheap read-only identity call; returns a human description (raises on failure)."""
+        ...
+
+    def find(self, document: LedgerDocument) -> Found | None:
+        """The ledger's copy of `document`, looked up by our reference / external id, if any."""
+        ...
+
+    def create(self, documents: Sequence[LedgerDocument]) -> list[PostResult]:
+        """Create up to `max_batch` documents, using the ledger's idempotency feature where it has one.
+
+        Per-document failures come back as results with `error` set; a failure of the whole call raises.
+        """
+        ...
+
+    def update(self, document: LedgerDocument, found: Found) -> PostResult:
+        """Bring the ledger's copy in line with `document` (update with concurrency token, or reverse and
+        re-create where the ledger's documents are write-once)."""
+        ...
+
+    def read(self, ledger_id: str, kind: str) -> dict[str, Any]:
+        """The document as the ledger returns it (for reconciliation)."""
+        ...
+
+    @property
+    def calls(self) -> dict[str, int]:
+        """HTTP requests sent per operation so far."""
+        ...
