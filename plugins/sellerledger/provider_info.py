@@ -37,6 +37,25 @@ CONNECTION_TYPES: list[dict[str, Any]] = [
             "placeholders": {"host": "leave empty to use the embedded Postgres", "schema": "sellerledger"},
         },
     },
+    {
+        "connection-type": "amazon_sp_api",
+        "hook-class-name": "sellerledger.hooks.amazon.AmazonSellingPartnerHook",
+        "hook-name": "Amazon Selling Partner API",
+        "conn-fields": {
+            "refresh_token": _secret("LWA refresh token", "Atzr|… from the seller's authorisation"),
+            "region": _text("Region", "SP-API region: NA, EU or FE", "NA"),
+            "marketplaces": _text("Marketplaces", "comma-separated ids or country codes (empty: all of the region)"),
+            "seller_id": _text("Seller id", "merchant token; keys the seller's shared rate-limit budget"),
+            "base_url": _text("Base URL override", "e.g. the sandbox: http://127.0.0.1:8765/amazon"),
+            "lwa_token_url": _text("LWA token URL override", "default https://api.amazon.com/auth/o2/token"),
+            "orders_api_version": _text("Orders API version", "2026-01-01 or v0", "2026-01-01"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "port"],
+            "relabeling": {"login": "LWA client id", "password": "LWA client secret"},
+            "placeholders": {"login": "amzn1.application-oa2-client.…"},
+        },
+    },
 ]
 
 
