@@ -93,6 +93,20 @@ def stable_secret(*parts: object, length: int = 40) -> str:
     return hashlib.sha256(("secret:" + ":".join(map(str, parts))).encode()).hexdigest()[:length]
 
 
+RECEIVABLE = "1200"  # the demo chart's receivable (debtors) account
+PAYABLE = "2000"  # the demo chart's payable (creditors) account
+
+
+def tax_liability_account(tax_code: str, chart: Chart | None = None) -> str | None:
+    """Where tax collected under `tax_code` is posted: VAT codes to 2110 VAT Payable, other taxes to
+    2100 Sales Tax Payable; None for a zero rate."""
+    rates = {t.code: t for t in (chart or load_chart()).tax_rates}
+    rate = rates.get(tax_code)
+    if rate is None or rate.rate == 0:
+        return None
+    return "2110" if tax_code.upper().startswith("VAT") else "2100"
+
+
 # --------------------------------------------------------------------------------------------- JSON
 def dumps(obj: Any) -> str:
     """JSON with `Decimal` written as a JSON number, exactly (no float on the way)."""
