@@ -10,10 +10,12 @@ UV_VERSION := 0.13.8
 demo: $(STAMP)            ## embedded Postgres + sandbox + every demo flow through Airflow, then a report
 	$(BIN)/sellerledger demo
 
-test: $(STAMP)            ## the whole suite except the slow tiers
+COMPOSE_SCHEMA := var/schemas/compose_spec.json
+
+test: $(STAMP) $(COMPOSE_SCHEMA)  ## the whole suite except the slow tiers
 	$(BIN)/python -m pytest -m "not slow" -q
 
-test-slow: $(STAMP)       ## the slow tiers (Celery executor, crash trials, browser); run by CI
+test-slow: $(STAMP) $(COMPOSE_SCHEMA) ## the slow tiers (Celery executor, crash trials, browser); run by CI
 	$(BIN)/python -m pytest -m slow -q; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
 
 test-reliability: $(STAMP) ## crash, fault, bad-input and secret-scan suite
@@ -45,6 +47,13 @@ $(STAMP): requirements.txt requirements.lock pyproject.toml
 
 lock: $(STAMP)             ## re-resolve requirements.lock after changing a pin in requirements.txt
 	$(BIN)/uv pip compile -q --python-version 3.11 requirements.txt -o requirements.lock
+
+# The Compose specification's JSON schema, as shipped in the docker-compose wheel on PyPI (the tests
+# validate docker-compose.yaml against it; no Docker engine needed).
+$(COMPOSE_SCHEMA): | $(STAMP)
+	mkdir -p var/schemas
+	$(BIN)/python -m pip download -q --disable-pip-version-check --no-deps -d var/schemas docker-compose==1.29.2
+	$(BIN)/python -c "import zipfile, glob; z = zipfile.ZipFile(glob.glob('var/schemas/docker_compose-*.whl')[0]); open('$@', 'wb').write(z.read('compose/config/compose_spec.json'))"
 
 clean:                    ## stop the embedded Postgres and remove everything the targets created
 	-test -x $(BIN)/sellerledger && $(BIN)/sellerledger db stop
