@@ -83,8 +83,10 @@ class SellingPartnerClient:
         store: BucketStore | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.config = config
+        self._clock = clock or (lambda: datetime.now(UTC))
         self.marketplace_ids = config.marketplace_ids()
         timeout = httpx.Timeout(config.timeout, connect=min(10.0, config.timeout))
         self._lwa_client = httpx.Client(timeout=timeout, transport=transport)
@@ -103,9 +105,13 @@ class SellingPartnerClient:
             endpoint(config.region, config.base_url), self.tokens, self.limiter,
             retry=config.retry, timeout=timeout, transport=transport, sleep=sleep,
         )
-        self.reports = ReportsApi(self.http, time_scale=config.time_scale, sleep=sleep)
+        self.reports = ReportsApi(self.http, time_scale=config.time_scale, sleep=sleep, clock=self.now)
         self.orders = OrdersApi(self.http, self.reports, version=config.orders_api_version)
         self.finances = FinancesApi(self.http)
+
+    def now(self) -> datetime:
+        """The API's current time (the real clock, or the sandbox's virtual one when given)."""
+        return self._clock()
 
     def calls(self) -> dict[str, int]:
         """HTTP requests sent per operation so far (retries included)."""
@@ -127,7 +133,7 @@ class SellingPartnerClient:
         except FatalError as exc:
             if exc.status != 404:
                 raise
-        now = datetime.now(UTC)
+        now = self.now()
         window = order_windows(now - timedelta(minutes=10), now, now=now, lag=timedelta(0))
         if window:
             next(iter(self.orders.search(self.marketplace_ids[:1], window[0].start, window[0].end)), None)

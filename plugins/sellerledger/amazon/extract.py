@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -41,7 +41,7 @@ def extract_orders(
 ) -> dict[str, Any]:
     """Stage order headers (searchOrders pages) and lines (one order report per window) updated in
     [start - lag, end), clamped to the API's two years and to 2+ minutes before `now`."""
-    now = now or datetime.now(UTC)
+    now = now or client.now()
     marketplaces = list(marketplace_ids or client.marketplace_ids)
     cutoff = now - HISTORY
     windows = order_windows(start, end, now=now, lag=lag)
@@ -91,7 +91,7 @@ def extract_financial_events(
 ) -> dict[str, Any]:
     """Stage the event groups started in [start - group_lookback, end) and the events of every group that
     needs them: never collected, still open, or closed too recently for late events to have landed."""
-    now = now or datetime.now(UTC)
+    now = now or client.now()
     since = max(start - group_lookback, now - HISTORY + timedelta(hours=1))
 
     def list_groups() -> list[EventGroup]:
