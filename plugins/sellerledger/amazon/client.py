@@ -63,7 +63,7 @@ class ClientConfig:
             client_id=str(data["client_id"]),
             client_secret=str(data["client_secret"]),
             refresh_token=str(data["refresh_token"]),
-            region=str(data.get("region") or "NA"),
+            region=str(data.get("region") or "NA").upper(),
             marketplaces=tuple(marketplaces),
             base_url=data.get("base_url") or None,
             lwa_token_url=data.get("lwa_token_url") or data.get("token_url") or None,
