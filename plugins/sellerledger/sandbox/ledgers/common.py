@@ -23,6 +23,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import yaml
 from starlette.requests import Request
@@ -177,6 +178,12 @@ class JsonResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return dumps(content).encode("utf-8")
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """An `application/x-www-form-urlencoded` body (token endpoints) as a dict."""
+    body = (await request.body()).decode("utf-8", errors="replace")
+    return dict(parse_qsl(body, keep_blank_values=True))
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -7,22 +7,17 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from sellerledger.sandbox.core.operation import operation
-from sellerledger.sandbox.ledgers.common import InvalidGrant, JsonResponse, TokenSet, stable_uuid
+from sellerledger.sandbox.ledgers.common import InvalidGrant, JsonResponse, TokenSet, read_form, stable_uuid
 
 if TYPE_CHECKING:
     from sellerledger.sandbox.ledgers.xero.api import XeroApi
-
-
-async def read_form(request: Request) -> dict[str, str]:
-    body = (await request.body()).decode("utf-8", errors="replace")
-    return dict(parse_qsl(body, keep_blank_values=True))
 
 
 def token_json(tokens: TokenSet) -> dict[str, Any]:
