@@ -1,0 +1,1 @@
+"""Data checks: pure settlement checks, SQL reconciliation, great-expectations suites, stored results."""
