@@ -7,15 +7,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sellerledger.accounting.model import Document
+from sellerledger.accounting.mappings import Mapping
+from sellerledger.accounting.model import Document, JournalLine
+from sellerledger.accounting.source import Settlement
 
 
 def _amount(value: object) -> str:
     return "" if not value else str(value)
 
 
-def preview(doc: Document, *, show_key: bool = True) -> str:
-    """A fixed-width rendering of one document."""
+def _codes(line: JournalLine) -> str:
+    parts = []
+    if line.tax_code:
+        parts.append(line.tax_code)
+    parts.extend(f"{k}={v}" for k, v in line.tracking)
+    return f" [{', '.join(parts)}]" if parts else ""
+
+
+def preview(doc: Document, *, show_key: bool = True, show_codes: bool = False) -> str:
+    """A fixed-width rendering of one document (`show_codes`: tax code and tracking after each line)."""
     head = f"{doc.kind.value} {doc.marketplace} {doc.part}" + (f" {doc.ref}" if doc.ref else "")
     head += f" dated {doc.date.isoformat()} in {doc.currency}"
     if doc.customer and doc.invoice_lines:
@@ -35,7 +45,7 @@ def preview(doc: Document, *, show_key: bool = True) -> str:
     for line in doc.lines:
         out.append(
             f"  {line.role.value:<16}{line.account:<8}{_amount(line.debit):>10}{_amount(line.credit):>10}  "
-            f"{line.description}"
+            f"{line.description}" + (_codes(line) if show_codes else "")
         )
     total_debit = doc.debit_total
     out.append(f"  {'total':<16}{'':<8}{total_debit!s:>10}{total_debit!s:>10}")
@@ -45,5 +55,16 @@ def preview(doc: Document, *, show_key: bool = True) -> str:
     return "\n".join(out)
 
 
-def preview_all(documents: Iterable[Document], *, show_key: bool = True) -> str:
-    return "\n\n".join(preview(doc, show_key=show_key) for doc in documents)
+def preview_all(documents: Iterable[Document], *, show_key: bool = True, show_codes: bool = False) -> str:
+    return "\n\n".join(preview(doc, show_key=show_key, show_codes=show_codes) for doc in documents)
+
+
+def categories_table(settlement: Settlement, mapping: Mapping) -> str:
+    """Each settlement line with its type triple, amount and category (`UNMAPPED` when none)."""
+    out = [f"{'line':>4}  {'transaction / amount type / description':<66}{'amount':>9}  category"]
+    for line in settlement.lines:
+        triple = f"{line.transaction_type} / {line.amount_type} / {line.amount_description}"
+        category = mapping.categorize(line.transaction_type, line.amount_type, line.amount_description)
+        out.append(f"{line.line_number:>4}  {triple:<66}{line.amount!s:>9}  {category or 'UNMAPPED'}")
+    out.append(f"{'':>4}  {'total':<66}{settlement.lines_sum!s:>9}")
+    return "\n".join(out)
