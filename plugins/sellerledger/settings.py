@@ -61,3 +61,8 @@ def fernet_key() -> str | None:
 def sandbox_url() -> str | None:
     """Base URL of a running sandbox (set by the demo and tests for the processes they start)."""
     return os.environ.get("SELLERLEDGER_SANDBOX_URL") or None
+
+
+def rate_limit_store() -> str:
+    """Where API rate-limit buckets live: `postgres` (shared by all workers, the default) or `memory`."""
+    return os.environ.get("SELLERLEDGER_RATE_LIMIT_STORE", "postgres")
