@@ -94,6 +94,13 @@ def stable_secret(*parts: object, length: int = 40) -> str:
     return hashlib.sha256(("secret:" + ":".join(map(str, parts))).encode()).hexdigest()[:length]
 
 
+# The marketplaces (settlement `marketplace-name` values) every ledger offers as a tracking dimension
+# (Xero tracking options, QBO classes and departments, ...).
+MARKETPLACES = (
+    "Amazon.com", "Amazon.ca", "Amazon.com.mx", "Amazon.com.br", "Amazon.co.uk", "Amazon.de", "Amazon.fr",
+    "Amazon.it", "Amazon.es", "Amazon.nl", "Amazon.se", "Amazon.pl", "Amazon.com.be", "Amazon.co.jp",
+    "Amazon.com.au", "Amazon.sg", "Amazon.ae", "Amazon.sa", "Amazon.in", "Amazon.com.tr", "Non-Amazon",
+)
 RECEIVABLE = "1200"  # the demo chart's receivable (debtors) account
 PAYABLE = "2000"  # the demo chart's payable (creditors) account
 

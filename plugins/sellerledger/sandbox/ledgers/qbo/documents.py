@@ -20,6 +20,7 @@ from sellerledger.sandbox.ledgers.qbo.entities import (
     new_id,
     posting_code,
     ref_value,
+    segment_ref,
     tax_code,
     tax_rate_of,
 )
@@ -180,6 +181,7 @@ def plan_sales(ctx: Ctx, kind: str, body: dict[str, Any], existing: Document | N
             rendered_detail["TaxCodeRef"] = {"value": code["Id"]}
         if detail.get("ServiceDate"):
             rendered_detail["ServiceDate"] = str(detail["ServiceDate"])
+        _segments(ctx, detail, rendered_detail)
         line = {"Id": str(len(lines) + 1), "LineNum": len(lines) + 1, "Amount": amount,
                 "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": rendered_detail}
         if raw.get("Description"):
@@ -205,10 +207,10 @@ def plan_sales(ctx: Ctx, kind: str, body: dict[str, Any], existing: Document | N
                 ApplyTaxAfterDiscount=False, PrintStatus="NotSet", EmailStatus="NotSet")
     if number is not None:
         data["DocNumber"] = number
-    for optional in ("PrivateNote", "CustomerMemo", "TrackingNum", "ShipDate", "DueDate", "ClassRef",
-                     "DepartmentRef", "CustomField"):
+    for optional in ("PrivateNote", "CustomerMemo", "TrackingNum", "ShipDate", "DueDate", "CustomField"):
         if body.get(optional) is not None:
             data[optional] = body[optional]
+    _segments(ctx, body, data)
     sign = 1 if kind == "Invoice" else -1
     if kind == "Invoice":
         data["Balance"] = total
@@ -219,6 +221,14 @@ def plan_sales(ctx: Ctx, kind: str, body: dict[str, Any], existing: Document | N
     entries = [Entry(RECEIVABLE, currency, sign * total)]
     entries += [Entry(e.account, e.currency, sign * e.amount) for e in income + taxes]
     return data, _store(ctx, kind, data, entries, total, currency, existing)
+
+
+def _segments(ctx: Ctx, source: dict[str, Any], target: dict[str, Any]) -> None:
+    """Copy a valid ClassRef / DepartmentRef (2500 when it names no class or department)."""
+    for name in ("ClassRef", "DepartmentRef"):
+        ref = segment_ref(ctx, source, name)
+        if ref is not None:
+            target[name] = ref
 
 
 def _check_ar(account: dict[str, Any], entity: Any, element: str) -> None:
@@ -267,9 +277,10 @@ def plan_deposit(ctx: Ctx, body: dict[str, Any], existing: Document | None) -> P
         rendered_detail: dict[str, Any] = {"AccountRef": {"value": account["Id"], "name": account["Name"]}}
         if isinstance(entity, dict):
             rendered_detail["Entity"] = entity
-        for optional in ("PaymentMethodRef", "CheckNum", "ClassRef"):
+        for optional in ("PaymentMethodRef", "CheckNum"):
             if detail.get(optional) is not None:
                 rendered_detail[optional] = detail[optional]
+        _segments(ctx, detail, rendered_detail)
         line = {"Id": str(index), "LineNum": index, "Amount": amount, "DetailType": "DepositLineDetail",
                 "DepositLineDetail": rendered_detail}
         if raw.get("Description"):
@@ -281,9 +292,10 @@ def plan_deposit(ctx: Ctx, body: dict[str, Any], existing: Document | None) -> P
     data.update(TxnDate=txn_date, CurrencyRef={"value": currency}, ExchangeRate=rate,
                 DepositToAccountRef={"value": target["Id"], "name": target["Name"]}, Line=lines, TotalAmt=total,
                 HomeTotalAmt=money(total * rate))
-    for optional in ("PrivateNote", "DocNumber", "DepartmentRef"):
+    for optional in ("PrivateNote", "DocNumber"):
         if body.get(optional) is not None:
-            data[optional] = str(body[optional]) if optional != "DepartmentRef" else body[optional]
+            data[optional] = str(body[optional])
+    _segments(ctx, body, data)
     if data.get("DocNumber") is not None and len(data["DocNumber"]) > 21:
         raise length("DocNumber", len(data["DocNumber"]), 21)
     entries = [Entry(posting_code(target), currency, total), *credits]
@@ -325,9 +337,9 @@ def plan_journal(ctx: Ctx, body: dict[str, Any], existing: Document | None) -> P
                                            "AccountRef": {"value": account["Id"], "name": account["Name"]}}
         if isinstance(entity, dict):
             rendered_detail["Entity"] = entity
-        for optional in ("ClassRef", "DepartmentRef", "TaxCodeRef"):
-            if detail.get(optional) is not None:
-                rendered_detail[optional] = detail[optional]
+        if detail.get("TaxCodeRef") is not None:
+            rendered_detail["TaxCodeRef"] = detail["TaxCodeRef"]
+        _segments(ctx, detail, rendered_detail)
         line = {"Id": str(index), "LineNum": index, "Amount": amount, "DetailType": "JournalEntryLineDetail",
                 "JournalEntryLineDetail": rendered_detail}
         if raw.get("Description"):

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sellerledger.sandbox.ledgers.common import Tenant, to_decimal
+from sellerledger.sandbox.ledgers.common import MARKETPLACES, Tenant, to_decimal
 from sellerledger.sandbox.ledgers.qbo.formats import (
     QboError,
     business,
@@ -83,6 +83,16 @@ def seed(tenant: Tenant, now: datetime) -> None:
             "PurchaseTaxRateList": {"TaxRateDetail": []},
             "domain": "QBO", "sparse": False, "Id": code_id, "SyncToken": "0", "MetaData": meta(now),
         }
+
+
+    for kind in ("Class", "Department"):
+        for name in MARKETPLACES:
+            record_id = new_id(tenant)
+            tenant.records[kind][record_id] = {
+                "Name": name, "SubClass" if kind == "Class" else "SubDepartment": False, "FullyQualifiedName": name,
+                "Active": True, "domain": "QBO", "sparse": False, "Id": record_id, "SyncToken": "0",
+                "MetaData": meta(now),
+            }
 
 
 def ref_value(body: dict[str, Any], name: str) -> str | None:
@@ -229,5 +239,34 @@ def plan_account(ctx: Ctx, body: dict[str, Any], existing: dict[str, Any] | None
     return record, _store(ctx, "Account", record)
 
 
-NAME_LISTS: dict[str, Planner] = {"Customer": plan_customer, "Item": plan_item, "Account": plan_account}
+def _plan_segment(kind: str) -> Planner:
+    """Class or Department: a unique Name (the pipeline's tracking dimension per marketplace)."""
+
+    def plan(ctx: Ctx, body: dict[str, Any], existing: dict[str, Any] | None) -> tuple[dict[str, Any], Callable[[], dict[str, Any]]]:
+        name = str(body.get("Name") or "").strip()
+        if not name:
+            raise missing("Name")
+        if len(name) > 100:
+            raise length("Name", len(name), 100)
+        record = _base(ctx, existing)
+        _unique_name(ctx, kind, "Name", name, record["Id"] if existing else None)
+        record.update({"Name": name, "Sub" + kind: False, "FullyQualifiedName": name,
+                       "Active": bool(body.get("Active", True))})
+        return record, _store(ctx, kind, record)
+
+    return plan
+
+
+def segment_ref(ctx: Ctx, body: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """A ClassRef / DepartmentRef checked against the company's list (None when absent)."""
+    value = ref_value(body, name)
+    if value is None:
+        return None
+    record = lookup(ctx, "Class" if name == "ClassRef" else "Department", value, name)
+    assert record is not None
+    return {"value": record["Id"], "name": record["Name"]}
+
+
+NAME_LISTS: dict[str, Planner] = {"Customer": plan_customer, "Item": plan_item, "Account": plan_account,
+                                  "Class": _plan_segment("Class"), "Department": _plan_segment("Department")}
 READ_ONLY = ("TaxCode", "TaxRate")

@@ -91,7 +91,8 @@ def routes(api: XeroApi) -> list[Route]:
         grant = _grant(request)
         if isinstance(grant, Response):
             return grant
-        created = api.created_at.isoformat(timespec="microseconds").replace("+00:00", "")
+        # Xero writes these without an offset and with 7 fractional digits: "2019-12-07T18:46:19.5165400"
+        created = api.created_at.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0"
         wanted_event = request.query_params.get("authEventId")
         rows = []
         for tenant in api.tenants_of(grant):

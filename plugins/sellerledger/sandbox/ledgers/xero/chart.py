@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sellerledger.sandbox.ledgers.common import Tenant, stable_uuid
+from sellerledger.sandbox.ledgers.common import MARKETPLACES, Tenant, stable_uuid
 from sellerledger.sandbox.ledgers.xero.formats import ms_date
 
 ACCOUNT_TYPES = {
@@ -15,11 +15,6 @@ ACCOUNT_TYPES = {
     "current_liability": "CURRLIAB", "revenue": "REVENUE", "other_income": "OTHERINCOME", "expense": "EXPENSE",
 }
 SYSTEM_ACCOUNTS = {"receivable": "DEBTORS", "payable": "CREDITORS"}
-MARKETPLACES = (
-    "Amazon.com", "Amazon.ca", "Amazon.com.mx", "Amazon.com.br", "Amazon.co.uk", "Amazon.de", "Amazon.fr",
-    "Amazon.it", "Amazon.es", "Amazon.nl", "Amazon.se", "Amazon.pl", "Amazon.com.be", "Amazon.co.jp",
-    "Amazon.com.au", "Amazon.sg", "Amazon.ae", "Amazon.sa", "Amazon.in", "Amazon.com.tr", "Non-Amazon",
-)
 TRACKING = "TrackingCategory"
 
 

@@ -296,7 +296,8 @@ def plan_sales_document(ctx: Ctx, kind: Kind, raw: dict[str, Any], existing: Doc
     else:
         data.update(RemainingCredit=total, Allocations=[], Payments=[])
     if errors:
-        return Plan(dict(raw, **{k: v for k, v in data.items() if k not in raw and k != kind.id_field}), errors)
+        echo = {k: v for k, v in data.items() if existing is not None or k != kind.id_field}
+        return Plan({**raw, **echo}, errors)
     if number is not None:
         ctx.claimed[kind.plural].add(number)
 

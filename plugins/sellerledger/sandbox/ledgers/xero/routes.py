@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sellerledger.sandbox.core.operation import operation
-from sellerledger.sandbox.ledgers.common import JsonResponse, Tenant, loads
+from sellerledger.sandbox.ledgers.common import JsonResponse, Tenant, loads, to_decimal
 from sellerledger.sandbox.ledgers.xero import chart, documents, entities
 from sellerledger.sandbox.ledgers.xero.documents import Ctx, Kind, Plan, public
 from sellerledger.sandbox.ledgers.xero.formats import envelope, parse_http_datetime, validation_error
@@ -185,8 +185,26 @@ def _ok(element: dict[str, Any]) -> dict[str, Any]:
     return {**public(element), "StatusAttributeString": "OK"}
 
 
+NUMBER_FIELDS = {"Quantity", "UnitAmount", "LineAmount", "TaxAmount", "Amount", "UnitPrice", "CurrencyRate",
+                 "DiscountRate", "Total", "SubTotal", "TotalTax"}
+
+
+def _numbers(value: Any, key: str = "") -> Any:
+    """An echoed element with its amounts as numbers (requests may send them as strings)."""
+    if isinstance(value, dict):
+        return {k: _numbers(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    if key in NUMBER_FIELDS and isinstance(value, str):
+        try:
+            return to_decimal(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _failed(plan: Plan) -> dict[str, Any]:
-    return {**public(plan.rendered), "HasErrors": True, "StatusAttributeString": "ERROR",
+    return {**_numbers(public(plan.rendered)), "HasErrors": True, "StatusAttributeString": "ERROR",
             "ValidationErrors": [{"Message": m} for m in plan.errors]}
 
 
