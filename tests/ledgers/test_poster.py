@@ -8,7 +8,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from sellerledger.ledgers.base import Found, LedgerDocument, PostResult
+from sellerledger.ledgers.base import Found, LedgerDocument, PostResult, ReadBack
 from sellerledger.ledgers.errors import AuthBlocked, FatalError, RetriableError
 from sellerledger.ledgers.poster import PostingIncomplete, SyncBlocked, post_documents
 from sellerledger.staging.posting_log import PostingLog
@@ -64,8 +64,12 @@ class ScriptedLedger:
         self.documents[document.reference]["payload"] = document.payload
         return PostResult(document.key, ledger_id=found.ledger_id, action="update")
 
-    def read(self, ledger_id: str, kind: str) -> dict:
-        return next(d for d in self.documents.values() if d["id"] == ledger_id)
+    def render(self, documents):
+        raise NotImplementedError("the scripted ledger receives rendered documents")
+
+    def read(self, ledger_id: str, kind: str) -> ReadBack:
+        held = next(d for d in self.documents.values() if d["id"] == ledger_id)
+        return ReadBack(ledger_id, Decimal(held["payload"]["amount"]), "USD")
 
 
 def doc(n: int, amount: str = "10.00") -> LedgerDocument:

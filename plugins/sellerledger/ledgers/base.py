@@ -13,7 +13,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from sellerledger.accounting.model import Document
 
 
 def canonical_json(payload: Any) -> str:
@@ -47,6 +50,17 @@ class Found:
 
 
 @dataclass(frozen=True)
+class ReadBack:
+    """A posted document as the ledger reports it now, for reconciliation."""
+
+    ledger_id: str
+    total: Decimal
+    currency: str
+    status: str | None = None
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
 class PostResult:
     key: str
     ledger_id: str | None = None
@@ -70,6 +84,13 @@ class LedgerClient(Protocol):
         """A cheap read-only identity call; returns a human description (raises on failure)."""
         ...
 
+    def render(self, documents: Sequence[Document]) -> list[LedgerDocument]:
+        """Accounting documents in this ledger's shape: account codes resolved to the ledger's ids, tax
+        codes, tracking, customers/contacts/items created or matched as the ledger requires. The
+        `LedgerDocument.key` is the accounting document's `key`; `total` is in the document currency
+        and equals what `read` will report for it. Raises `FatalError` naming what cannot be resolved."""
+        ...
+
     def find(self, document: LedgerDocument) -> Found | None:
         """The ledger's copy of `document`, looked up by our reference / external id, if any."""
         ...
@@ -86,8 +107,8 @@ class LedgerClient(Protocol):
         re-create where the ledger's documents are write-once)."""
         ...
 
-    def read(self, ledger_id: str, kind: str) -> dict[str, Any]:
-        """The document as the ledger returns it (for reconciliation)."""
+    def read(self, ledger_id: str, kind: str) -> ReadBack:
+        """The document as the ledger reports it now (for reconciliation)."""
         ...
 
     @property
