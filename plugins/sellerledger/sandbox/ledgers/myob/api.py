@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -214,7 +214,12 @@ class MyobApi:
             self.tokens.load(data["tokens"])
 
     def inspection_routes(self) -> list[BaseRoute]:
-        return list(inspection_routes(lambda: list(self.files)))
+        async def revoke(request: Request) -> Response:
+            """Sandbox-only: revoke a refresh token (its whole connection) or one access token."""
+            body = await request.json()
+            return JsonResponse({"revoked": self.tokens.revoke(str(body.get("token", "")))})
+
+        return [*inspection_routes(lambda: list(self.files)), Route("/revoke", revoke, methods=["POST"])]
 
     def routes(self) -> list[BaseRoute]:
         op = self._op
@@ -418,7 +423,8 @@ class MyobApi:
             query = dict(params)
             query["$top"] = str(top)
             query["$skip"] = str(skip + top)
-            next_link = f"{_site(request)}/accountright/{cf.id}/{resource.path}?{urlencode(query)}"
+            encoded = urlencode(query, quote_via=quote, safe="$'(),/:")
+            next_link = f"{_site(request)}/accountright/{cf.id}/{resource.path}?{encoded}"
         return JsonResponse({"Items": page, "NextPageLink": next_link, "Count": len(rows)})
 
     async def get_entity(self, request: Request, resource: Resource, cf: CompanyFile) -> Response:
