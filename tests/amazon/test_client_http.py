@@ -106,12 +106,19 @@ def test_client_errors_are_fatal_name_the_request_id_and_leak_nothing() -> None:
     assert len(fake.api_requests()) == 1
 
 
-def test_expired_next_token_is_classified_for_a_window_restart() -> None:
+@pytest.mark.parametrize("message", [
+    "We could not decode your NextToken. Possible reasons include: a transmission error.",
+    "Token is not valid, token duration is 25 minutes.",
+])
+def test_a_refused_paging_token_is_classified_for_a_window_restart(message: str) -> None:
     fake = FakeSpApi()
-    fake.route("GET", PATH, lambda r: json_response(
-        400, {"errors": [{"code": "InvalidInput", "message": "The NextToken has expired."}]}))
-    with make_client(fake) as client, pytest.raises(NextTokenExpired):
-        call(client)
+    fake.route("GET", PATH, lambda r: json_response(400, {"errors": [{"code": "InvalidInput", "message": message}]}))
+    with make_client(fake) as client:
+        with pytest.raises(NextTokenExpired):
+            client.http.request("listFinancialEventGroups", "GET", PATH, params={"NextToken": "abc"})
+        with pytest.raises(FatalError) as info:  # the same answer without a token sent is a plain bad request
+            call(client)
+        assert not isinstance(info.value, NextTokenExpired)
 
 
 def test_refused_token_is_refreshed_once() -> None:

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 RETRIABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-_TOKEN_WORDS = ("nexttoken", "next token", "paginationtoken", "pagination token")
+PAGING_PARAMS = frozenset({"NextToken", "nextToken", "paginationToken"})
 
 
 class AmazonApiError(Exception):
@@ -124,8 +124,13 @@ def describe(operation: str, response: httpx.Response) -> tuple[str, str | None]
     return message, code
 
 
-def classify_response(operation: str, response: httpx.Response) -> AmazonApiError:
-    """The error a non-2xx SP-API response stands for."""
+def classify_response(operation: str, response: httpx.Response, *, sent_token: bool = False) -> AmazonApiError:
+    """The error a non-2xx SP-API response stands for.
+
+    `sent_token`: the request carried a paging token. A 400 about a token then means the token expired
+    or cannot be used any more (Amazon words it many ways: "could not decode your NextToken", "Token is
+    not valid, token duration is 25 minutes", "Next token is invalid or expired").
+    """
     message, code = describe(operation, response)
     status = response.status_code
     kwargs: dict[str, Any] = {
@@ -138,10 +143,7 @@ def classify_response(operation: str, response: httpx.Response) -> AmazonApiErro
         return RetriableError(message, retry_after=retry_after_seconds(response.headers.get("Retry-After")), **kwargs)
     if status in (401, 403) and code != "QuotaExceeded":
         return TokenRejected(message, **kwargs)
-    lowered = message.lower()
-    if status in (400, 404) and any(word in lowered for word in _TOKEN_WORDS) and (
-        "expired" in lowered or "invalid" in lowered or "not valid" in lowered
-    ):
+    if sent_token and status in (400, 404) and "token" in message.lower():
         return NextTokenExpired(message, **kwargs)
     return FatalError(message, **kwargs)
 

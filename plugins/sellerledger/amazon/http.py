@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from sellerledger.amazon.errors import (
+    PAGING_PARAMS,
     AmazonApiError,
     AuthBlocked,
     RetriableError,
@@ -158,7 +159,8 @@ class SpApiHttp:
                             operation=operation, status=response.status_code,
                         )
                 else:
-                    error = classify_response(operation, response)
+                    sent_token = bool(params) and any(key in PAGING_PARAMS for key in params or {})
+                    error = classify_response(operation, response, sent_token=sent_token)
                     if isinstance(error, TokenRejected):
                         if refreshed:
                             raise AuthBlocked(
