@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from tests.sandbox.ledgers.conftest import Session, advance, set_faults, validate_xero
+from tests.sandbox.ledgers.helpers import Session, advance, set_faults, validate_xero
 
 
 def test_refresh_issues_a_30_minute_access_token_and_a_new_refresh_token(xero: Session) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tests.sandbox.ledgers.conftest import Session, advance, documents, set_faults, tb, validate_xero
+from tests.sandbox.ledgers.helpers import Session, advance, documents, set_faults, tb, validate_xero
 
 D = Decimal
 

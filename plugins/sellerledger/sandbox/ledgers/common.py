@@ -545,9 +545,9 @@ class TokenRegistry:
         access = AccessGrant(token=self._new_token("at"), client_id=refresh.client_id, chain=refresh.chain,
                              subject=dict(refresh.subject), expires_at=now + self.policy.access_ttl)
         self._access[access.token] = access
-        hard = None if refresh.hard_expires_at is None else max(0, int(refresh.hard_expires_at - now))
+        hard = None if refresh.hard_expires_at is None else max(0, round(refresh.hard_expires_at - now))
         return TokenSet(access_token=access.token, refresh_token=refresh.token,
-                        expires_in=self.policy.access_ttl, refresh_expires_in=max(0, int(refresh.expires_at - now)),
+                        expires_in=self.policy.access_ttl, refresh_expires_in=max(0, round(refresh.expires_at - now)),
                         refresh_hard_expires_in=hard, subject=dict(refresh.subject))
 
     def _new_token(self, kind: str) -> str:
