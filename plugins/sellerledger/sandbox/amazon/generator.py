@@ -120,11 +120,12 @@ _CARRIERS = {"US": ("UPS", "USPS"), "CA": ("Canada Post",), "UK": ("Royal Mail",
 
 def generate(
     config: Any = None, *, seed: int | None = None, profile: str | None = None, today: date | None = None,
-    days: int | None = None, options: dict[str, Any] | None = None,
+    days: int | None = None, options: dict[str, Any] | None = None, fresh: bool = False,
 ) -> Seller:
     """The seller of a `SandboxConfig` (or of the keyword arguments, which win over the config).
 
-    Same arguments, same seller: every id, amount and time is drawn from seeded generators.
+    Same arguments, same seller: every id, amount and time is drawn from seeded generators. Results are
+    cached per arguments (and shared: treat them as read-only); `fresh=True` generates anew.
     """
     seed = seed if seed is not None else (config.seed if config is not None else 7)
     profile = profile or (config.profile if config is not None else "demo")
@@ -132,8 +133,11 @@ def generate(
     days = days if days is not None else (config.days if config is not None else 90)
     if options is None:
         options = dict(config.options) if config is not None else {}
-    relevant = {k: options[k] for k in ("orders_per_day", "settlement_phase_days") if k in options}
-    return _generate_cached(int(seed), str(profile), today, int(days), json.dumps(relevant, sort_keys=True))
+    relevant = json.dumps({k: options[k] for k in ("orders_per_day", "settlement_phase_days") if k in options},
+                          sort_keys=True)
+    if fresh:
+        return _Generator(int(seed), resolve_profile(str(profile), json.loads(relevant)), today, int(days)).run()
+    return _generate_cached(int(seed), str(profile), today, int(days), relevant)
 
 
 @lru_cache(maxsize=6)

@@ -209,7 +209,7 @@ def write_large_settlement(
                                   f"{'BvX' + item_code[-6:] if kind == 'Order' else ''}\t{domain}\t{amount_type}\t"
                                   f"{description}\t{amount_text(minor)}\tAFN\t{posted_date}\t{posted_time}\t"
                                   f"{item_code}\t\t\t{sku}\t{quantity}\t\n")
-            if len(buffer) >= 20_000:
+            if len(buffer) >= 4_000:
                 rows.write("".join(buffer))
                 buffer.clear()
         rows.write("".join(buffer))

@@ -1,0 +1,1 @@
+"""Tests of the SP-API stand-in and the seller generator."""
