@@ -80,8 +80,8 @@ class Organization(Tenant):
                 "account_type": ACCOUNT_TYPES.get(account.kind, "other_current_liability"),
                 "is_user_created": False, "is_system_account": account.kind in ("receivable", "payable"),
                 "is_active": True, "description": account.name, "parent_account_id": "", "parent_account_name": "",
-                "depth": 0, "has_attachment": False, "is_child_present": False, "child_count": "",
-                "created_time": stamp, "last_modified_time": stamp, "_book": account.code,
+                "has_attachment": False, "is_involved_in_transaction": False, "created_time": stamp,
+                "last_modified_time": stamp, "_book": account.code,
             }
         for index, tax in enumerate(self.tax_rates.values()):
             collected = tax_account(tax)
