@@ -2,7 +2,8 @@
 
 `build_documents(settlement, mapping, policy, flow_id)` is the one entry point; it is pure and
 deterministic (same inputs, same documents, same keys). With unmapped lines and `unmapped="hold"`
-it builds nothing and returns `held=True` with the unmapped lines, so nothing partial can post.
+it builds nothing and returns `held=True` with the unmapped lines, so nothing partial can post. A line
+in another currency than the settlement's raises ValueError (documents never mix currencies).
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ def build_documents(
     settlement: Settlement, mapping: Mapping, policy: AccountingPolicy, flow_id: str
 ) -> BuildResult:
     """All documents for `settlement` under `policy`, or a held result listing the unmapped lines."""
+    foreign = [ln.line_number for ln in settlement.lines if ln.currency != settlement.currency]
+    if foreign:
+        raise ValueError(
+            f"settlement {settlement.settlement_id}: lines {foreign[:10]} are not in {settlement.currency}; "
+            "a document never mixes currencies"
+        )
     categorized: Categorized = categorize(settlement, mapping, unmapped=policy.unmapped)
     if categorized.unmapped and policy.unmapped == "hold":
         return BuildResult(settlement.settlement_id, (), categorized.unmapped, held=True)
