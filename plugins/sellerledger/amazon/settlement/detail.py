@@ -1,0 +1,375 @@
+"""The detail-line loops of the settlement reader: V2 rows as they are, V1 rows split into V2 lines.
+
+Both loops run once per line of a file that can hold a million lines, so they are written for speed: one
+`split` per line, cached amount and date parsing, no regular expressions, and the file's own line handed on
+unchanged when it is already what Postgres should read (`passthrough`). Each yields either `Row` tuples or,
+for the staging loader, chunks of Postgres COPY text (columns `columns.COPY_COLUMNS`, empty = NULL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, NamedTuple
+
+from sellerledger.amazon.settlement import columns as C
+from sellerledger.amazon.settlement.values import (
+    AMOUNT_EXPECTED,
+    DATE_EXPECTED,
+    SHORT_DATE_EXPECTED,
+    marketplace_code,
+    parse_short_date,
+    quantity,
+)
+
+if TYPE_CHECKING:
+    from sellerledger.amazon.settlement.parser import SettlementReader
+
+COPY_BATCH = 2000  # lines per COPY text chunk
+
+_POS = {name: i for i, name in enumerate(C.V2_COLUMNS)}
+_I_SID, _I_CURRENCY, _I_AMOUNT = _POS["settlement-id"], _POS["currency"], _POS["amount"]
+_I_PD, _I_PDT, _I_QTY = _POS["posted-date"], _POS["posted-date-time"], _POS["quantity-purchased"]
+_I_TYPE, _I_DESC, _I_MKT = _POS["amount-type"], _POS["amount-description"], _POS["marketplace-name"]
+_UTC_SUFFIXES = (" UTC", "Z", "+00:00")
+_INSIDE, _DEFERRED, _OUTSIDE = 0, 1, 2
+
+Posted = tuple[datetime | None, str, bool, int]  # (value, Postgres text, usable as written, window verdict)
+PostedDay = tuple[date | None, str, bool, int]
+
+
+class Row(NamedTuple):
+    """One detail line: `cells` are the 24 V2 columns in V2 order as Postgres should read them ('' = empty)."""
+
+    line_number: int
+    source_line: int
+    marketplace: str | None
+    cells: list[str]
+    amount: Decimal
+    posted_date_time: datetime | None
+    posted_date: date | None
+
+
+class PostedDates:
+    """Reads posted-date-time and posted-date cells with caches, and judges them against the window."""
+
+    def __init__(self, reader: SettlementReader) -> None:
+        self.reader = reader
+        self.times: dict[str, Posted] = {"": (None, "", True, _INSIDE)}
+        self.days: dict[str, PostedDay] = {"": (None, "", True, _INSIDE)}
+        self.earliest, self.early, self.late = reader.window
+
+    def time(self, text: str, n: int, column: str = "posted-date-time") -> Posted | None:
+        parsed = self.reader.dates.read(text.strip())
+        if parsed is None:
+            self.reader.row_error(n, column, DATE_EXPECTED, text)
+            return None
+        value, pg_text, as_is = parsed
+        verdict = _INSIDE
+        if value > self.late or value < self.earliest:
+            verdict = _OUTSIDE
+        elif value < self.early:
+            verdict = _DEFERRED
+        result = (value, pg_text, as_is and text == text.strip(), verdict)
+        if len(self.times) > 100_000:
+            self.times.clear()
+            self.times[""] = (None, "", True, _INSIDE)
+        self.times[text] = result
+        return result
+
+    def day(self, text: str, near: datetime | None, n: int) -> PostedDay | None:
+        s = text.strip()
+        iso = s[:4].isdigit() and s[4:5] == "-" and s[7:8] == "-"
+        unambiguous = iso or "." in s or " " in s or "T" in s
+        value = parse_short_date(s, near=near, month_first_hint=self.reader.dates.month_first_hint)
+        if value is None:
+            self.reader.row_error(n, "posted-date", SHORT_DATE_EXPECTED, text)
+            return None
+        as_is = iso and s == text and (len(s) == 10 or s.endswith(_UTC_SUFFIXES))
+        verdict = _INSIDE
+        if value > self.late.date() or value < self.earliest.date():
+            verdict = _OUTSIDE
+        elif value < self.early.date():
+            verdict = _DEFERRED
+        result = (value, value.isoformat(), as_is, verdict)
+        if unambiguous:
+            if len(self.days) > 100_000:
+                self.days.clear()
+                self.days[""] = (None, "", True, _INSIDE)
+            self.days[text] = result
+        return result
+
+    def note(self, n: int, column: str, value: datetime | date, verdict: int) -> None:
+        """Record a posting date outside the window (problem) or in the deferral period before it (warning)."""
+        header = self.reader.header
+        window = f"{header.start.isoformat()} to {header.end.isoformat()}"
+        if verdict == _OUTSIDE:
+            self.reader.problem(f"line {n}, column {column}: {value.isoformat()} is outside the settlement window {window}")
+        else:
+            self.reader.warn(
+                f"line {n}, column {column}: {value.isoformat()} is before the settlement start "
+                f"{header.start.isoformat()} (a deferred transaction?)"
+            )
+
+
+def _copy_line(seq: int, n: int, market: str | None, text: str) -> str:
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    return f"{seq}\t{n}\t{market or ''}\t{text}\n"
+
+
+def v2_rows(reader: SettlementReader, *, as_copy: bool) -> Iterator[Row | str]:
+    """Detail lines of a V2 file (rows, or COPY text chunks when `as_copy`)."""
+    header = reader.header
+    sid, currency = header.settlement_id, header.currency
+    width = len(reader.columns)
+    index = reader.index
+    in_order = reader.columns == C.V2_COLUMNS
+    positions = [index.get(name, -1) for name in C.V2_COLUMNS]  # file position of each V2 column, -1 = absent
+    i_sid, i_cur, i_amount = index["settlement-id"], index["currency"], index["amount"]
+    i_type, i_desc = index["amount-type"], index["amount-description"]
+    i_pdt, i_pd = index.get("posted-date-time", -1), index.get("posted-date", -1)
+    i_qty, i_mkt = index.get("quantity-purchased", -1), index.get("marketplace-name", -1)
+    s1, s2, s3, s4 = (index[name] for name in C.SUMMARY_ONLY_COLUMNS)
+    amounts = reader.amounts
+    amount_cached = amounts.cache.get
+    posted = PostedDates(reader)
+    times, days = posted.times.get, posted.days.get
+    markets: dict[str, str | None] = {"": None}
+    market_lines: dict[str | None, int] = {}
+    good_quantities = {""}
+    seen: set[int] = set()
+    seen_add = seen.add
+    row_error, problem = reader.row_error, reader.problem
+    buffer: list[str] = []
+    emit = buffer.append
+    seq = 0
+    total = Decimal(0)
+    n = reader.line_number
+    try:
+        for line in reader.text:
+            n += 1
+            if line[-1:] == "\n":
+                line = line[:-1]
+            if not line or line.isspace():
+                continue
+            cells = line.split("\t")
+            if len(cells) != width:
+                if len(cells) > width and not any(c.strip() for c in cells[width:]):
+                    del cells[width:]
+                else:
+                    row_error(n, None, f"{width} tab-separated columns as in the header (a truncated line?)",
+                              f"{len(cells)} columns")
+                    continue
+            key = hash(line)
+            if key in seen:
+                problem(f"line {n}: exact duplicate of an earlier line (every column equal)")
+            else:
+                seen_add(key)
+            as_is = in_order
+            if cells[i_sid] != sid:
+                if cells[i_sid].strip() != sid:
+                    row_error(n, "settlement-id", f"the summary's settlement id {sid}", cells[i_sid])
+                    continue
+                cells[i_sid] = sid
+                as_is = False
+            text = cells[i_amount]
+            amount = amount_cached(text) or amounts.read(text)
+            if amount is None:
+                row_error(n, "amount", AMOUNT_EXPECTED, text)
+                continue
+            if text != amount[1]:
+                cells[i_amount] = amount[1]
+                as_is = False
+            if not amount[2]:
+                problem(f"line {n}, column amount: more decimal places than {currency} has ({amount[1]})")
+            if not cells[i_type] or not cells[i_desc]:
+                column = "amount-type" if not cells[i_type] else "amount-description"
+                row_error(n, column, f"a non-empty {column} on a detail row", "")
+                continue
+            if cells[i_cur] != currency:
+                found = cells[i_cur].strip().upper()
+                if found and found != currency:
+                    problem(f"line {n}, column currency: {cells[i_cur].strip()!r} differs from the summary's {currency}")
+                else:
+                    cells[i_cur] = currency
+                    as_is = False
+            if cells[s1] or cells[s2] or cells[s3] or cells[s4]:
+                for i in (s1, s2, s3, s4):
+                    if cells[i].strip():
+                        problem(f"line {n}, column {reader.columns[i]}: expected empty on a detail row, found {cells[i]!r}")
+                    cells[i] = ""
+                as_is = False
+            pdt_text = cells[i_pdt] if i_pdt >= 0 else ""
+            pd_text = cells[i_pd] if i_pd >= 0 else ""
+            when = times(pdt_text) or posted.time(pdt_text, n)
+            if when is None:
+                continue
+            day = days(pd_text) or posted.day(pd_text, when[0], n)
+            if day is None:
+                continue
+            if when[0] is None and day[0] is None:
+                row_error(n, "posted-date-time", "a posting date (posted-date-time or posted-date)", "")
+                continue
+            if when[3]:
+                posted.note(n, "posted-date-time", when[0], when[3])  # type: ignore[arg-type]
+            elif when[0] is None and day[3]:
+                posted.note(n, "posted-date", day[0], day[3])  # type: ignore[arg-type]
+            if not (when[2] and day[2]):
+                if i_pdt >= 0:
+                    cells[i_pdt] = when[1]
+                if i_pd >= 0:
+                    cells[i_pd] = day[1]
+                as_is = False
+            if i_qty >= 0 and cells[i_qty] not in good_quantities:
+                qty = cells[i_qty]
+                if quantity(qty) is None:
+                    row_error(n, "quantity-purchased", "a whole number", qty)
+                    continue
+                if qty.isascii() and qty.isdigit():
+                    good_quantities.add(qty)
+                else:
+                    cells[i_qty] = str(quantity(qty))
+                    as_is = False
+            name = cells[i_mkt] if i_mkt >= 0 else ""
+            market = markets.get(name, "?")
+            if market == "?":
+                market = markets[name] = marketplace_code(name)
+            market_lines[market] = market_lines.get(market, 0) + 1
+            seq += 1
+            total += amount[0]
+            if not in_order:
+                cells = [cells[p] if p >= 0 else "" for p in positions]
+            if as_copy:
+                if as_is and "\\" not in line:
+                    emit(f"{seq}\t{n}\t{market or ''}\t{line}\n")
+                else:
+                    emit(_copy_line(seq, n, market, "\t".join(cells)))
+                if len(buffer) >= COPY_BATCH:
+                    yield "".join(buffer)
+                    buffer.clear()
+            else:
+                yield Row(seq, n, market, cells, amount[0], when[0], day[0])
+
+    except UnicodeDecodeError as exc:  # only after a byte-order mark; detection checked the rest
+        reader.decode_error(n + 1, exc)
+    if buffer:
+        yield "".join(buffer)
+    reader.done(seq, total, market_lines)
+
+
+def v1_rows(reader: SettlementReader, *, as_copy: bool) -> Iterator[Row | str]:
+    """Detail lines of a V1 file: one line per non-empty amount column, in the V2 model."""
+    header = reader.header
+    sid, currency = header.settlement_id, header.currency
+    width = len(reader.columns)
+    index = reader.index
+    shared = [(_POS[name], index[name]) for name in C.V1_SHARED_COLUMNS if name in index]
+    components = [
+        (index[amount_col], index.get(type_col) if type_col else None, amount_type, amount_col)
+        for amount_col, type_col, amount_type in C.V1_COMPONENTS
+        if amount_col in index
+    ]
+    i_sid, i_tt, i_pd = index["settlement-id"], index["transaction-type"], index["posted-date"]
+    i_cur = index["currency"]
+    i_qty = index.get("quantity-purchased")
+    i_order, i_item = index.get("order-id"), index.get("order-item-code")
+    summary_only = [index[name] for name in C.SUMMARY_ONLY_COLUMNS]
+    posted = PostedDates(reader)
+    markets: dict[str, str | None] = {"": None}
+    market_lines: dict[str | None, int] = {}
+    seen: set[int] = set()
+    carried: tuple[tuple[str, str], str] | None = None  # quantity of a row without amounts, for its item's lines
+    row_error, problem = reader.row_error, reader.problem
+    buffer: list[str] = []
+    seq = 0
+    total = Decimal(0)
+    for n, line in reader.numbered_lines():
+        if not line or line.isspace():
+            continue
+        cells = line.split("\t")
+        if len(cells) != width:
+            if len(cells) > width and not any(c.strip() for c in cells[width:]):
+                del cells[width:]
+            else:
+                row_error(n, None, f"{width} tab-separated columns as in the header (a truncated line?)",
+                          f"{len(cells)} columns")
+                continue
+        key = hash(line)
+        if key in seen:
+            problem(f"line {n}: exact duplicate of an earlier line (every column equal)")
+        seen.add(key)
+        if cells[i_sid].strip() != sid:
+            row_error(n, "settlement-id", f"the summary's settlement id {sid}", cells[i_sid])
+            continue
+        found_currency = cells[i_cur].strip().upper()
+        if found_currency and found_currency != currency:
+            problem(f"line {n}, column currency: {found_currency!r} differs from the summary's {currency}")
+        for i in summary_only:
+            if cells[i].strip():
+                problem(f"line {n}, column {reader.columns[i]}: expected empty on a detail row, found {cells[i]!r}")
+        when = posted.times.get(cells[i_pd]) or posted.time(cells[i_pd], n, "posted-date")
+        if when is None:
+            continue
+        if when[0] is None:
+            row_error(n, "posted-date", DATE_EXPECTED, cells[i_pd])
+            continue
+        if when[3]:
+            posted.note(n, "posted-date", when[0], when[3])
+        qty = cells[i_qty].strip() if i_qty is not None else ""
+        if qty and quantity(qty) is None:
+            row_error(n, "quantity-purchased", "a whole number", qty)
+            continue
+        item = (cells[i_order].strip() if i_order is not None else "", cells[i_item].strip() if i_item is not None else "")
+        parts: list[tuple[Decimal, str, str, str]] = []
+        for i_amount, i_type, amount_type, amount_col in components:
+            text = cells[i_amount]
+            if not text or text.isspace():
+                continue
+            amount = reader.amounts.read(text)
+            if amount is None:
+                row_error(n, amount_col, AMOUNT_EXPECTED, text)
+                parts = []
+                break
+            if not amount[2]:
+                problem(f"line {n}, column {amount_col}: more decimal places than {currency} has ({amount[1]})")
+            description = cells[i_type].strip() if i_type is not None else ""
+            parts.append((amount[0], amount[1], amount_type, description or cells[i_tt].strip()))
+        else:
+            if not parts:
+                if qty and item[1]:
+                    carried = (item, qty)
+                continue
+        if not parts:
+            continue
+        if not qty and carried is not None and carried[0] == item:
+            qty = carried[1]
+        base = [""] * len(C.V2_COLUMNS)
+        for v2_position, v1_position in shared:
+            base[v2_position] = cells[v1_position].strip()
+        for position in (1, 2, 3, 4):  # settlement dates and total-amount belong to the summary row
+            base[position] = ""
+        base[_I_SID], base[_I_CURRENCY] = sid, currency
+        base[_I_PD], base[_I_PDT] = when[0].date().isoformat(), when[1]
+        base[_I_QTY] = str(quantity(qty)) if qty else ""
+        name = base[_I_MKT]
+        market = markets.get(name, "?")
+        if market == "?":
+            market = markets[name] = marketplace_code(name)
+        market_lines[market] = market_lines.get(market, 0) + len(parts)
+        for value, canonical, amount_type, description in parts:
+            cells_out = list(base)
+            cells_out[_I_TYPE], cells_out[_I_DESC], cells_out[_I_AMOUNT] = amount_type, description, canonical
+            seq += 1
+            total += value
+            if as_copy:
+                buffer.append(_copy_line(seq, n, market, "\t".join(cells_out)))
+            else:
+                yield Row(seq, n, market, cells_out, value, when[0], when[0].date())
+        if as_copy and len(buffer) >= COPY_BATCH:
+            yield "".join(buffer)
+            buffer.clear()
+    if buffer:
+        yield "".join(buffer)
+    reader.done(seq, total, market_lines)
