@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 from datetime import date
 
 
@@ -35,9 +36,15 @@ def _serve(args: argparse.Namespace) -> int:
     app = build_app(SandboxConfig(**kwargs))
     print(f"sellerledger sandbox on http://{args.host}:{args.port}  (credentials: /_sandbox/credentials)",
           flush=True)
-    # uvicorn installs SIGINT/SIGTERM handlers and shuts down cleanly on either
+    # uvicorn installs SIGINT/SIGTERM handlers and shuts down cleanly on either, then re-raises the signal
+    # under the previous handler: make SIGTERM's a clean exit, so the state below is saved and the code is 0
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", lifespan="off", access_log=False)
     finally:
         save_state(app)
     return 0
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)

@@ -69,7 +69,9 @@ class Sp:
         return self.call("GET", path, params=params, **kwargs)
 
     def advance(self, seconds: float) -> None:
+        """Move virtual time; cached access tokens are dropped (they may have expired)."""
         assert self.http.post("/_sandbox/clock", json={"advance_seconds": seconds}).status_code == 200
+        self._tokens.clear()
 
     def now(self) -> datetime:
         value = parse_iso(self.http.get("/_sandbox/amazon/now").json()["now"])

@@ -133,7 +133,8 @@ def generate(
     days = days if days is not None else (config.days if config is not None else 90)
     if options is None:
         options = dict(config.options) if config is not None else {}
-    relevant = json.dumps({k: options[k] for k in ("orders_per_day", "settlement_phase_days") if k in options},
+    relevant = json.dumps({k: options[k] for k in ("orders_per_day", "settlement_phase_days", "sku_count")
+                           if k in options},
                           sort_keys=True)
     if fresh:
         return _Generator(int(seed), resolve_profile(str(profile), json.loads(relevant)), today, int(days)).run()

@@ -7,7 +7,7 @@
 
 `SandboxConfig.options` may override: `orders_per_day` (a number: every marketplace gets exactly that
 mean, spread evenly over the days; or a mapping of marketplace code to number) and
-`settlement_phase_days` (days between the end of the last closed settlement and `today`).
+`settlement_phase_days` (days between the end of the last closed settlement and `today`) and `sku_count`.
 """
 
 from __future__ import annotations
@@ -66,4 +66,6 @@ def resolve_profile(name: str, options: dict[str, Any] | None = None) -> Profile
         profile = replace(profile, marketplaces=tuple(plans))
     if options.get("settlement_phase_days") is not None:
         profile = replace(profile, settlement_phase_days=int(options["settlement_phase_days"]))
+    if options.get("sku_count") is not None:
+        profile = replace(profile, sku_count=int(options["sku_count"]))
     return profile
