@@ -79,3 +79,15 @@ def test_restart_window_reruns_after_an_expired_token_then_gives_up() -> None:
 
     with pytest.raises(PagingLoopError):
         restart_window(always, what="test", max_restarts=2)
+
+
+def test_a_page_repeated_under_a_fresh_token_is_a_loop_but_empty_pages_are_not() -> None:
+    server = Server([
+        {"payload": {"FinancialEvents": {"ShipmentEventList": []}, "NextToken": "t1"}},
+        {"payload": {"FinancialEvents": {"ShipmentEventList": []}, "NextToken": "t2"}},  # empty again: fine
+        {"payload": {"FinancialEvents": {"ShipmentEventList": [{"a": 1}]}, "NextToken": "t3"}},
+        {"payload": {"FinancialEvents": {"ShipmentEventList": [{"a": 1}]}, "NextToken": "t4"}},
+    ])
+    with pytest.raises(PagingLoopError, match="repeats the previous page"):
+        list(PAYLOAD_NEXT_TOKEN.pages(server, {}))
+    assert len(server.calls) == 4

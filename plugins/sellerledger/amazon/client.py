@@ -32,7 +32,7 @@ class ClientConfig:
 
     `marketplaces` are ids or country codes (default: every marketplace of the region). `base_url` and
     `lwa_token_url` point elsewhere than Amazon (the sandbox). `time_scale` > 1 only for a sandbox whose
-    clock runs faster: rates, token lifetimes and report polling are scaled by it.
+    clock runs faster: rates, token lifetimes, report polling and retry back-off are scaled by it.
     """
 
     client_id: str
@@ -103,7 +103,7 @@ class SellingPartnerClient:
         )
         self.http = SpApiHttp(
             endpoint(config.region, config.base_url), self.tokens, self.limiter,
-            retry=config.retry, timeout=timeout, transport=transport, sleep=sleep,
+            retry=config.retry, timeout=timeout, transport=transport, sleep=sleep, time_scale=config.time_scale,
         )
         self.reports = ReportsApi(self.http, time_scale=config.time_scale, sleep=sleep, clock=self.now)
         self.orders = OrdersApi(self.http, self.reports, version=config.orders_api_version)

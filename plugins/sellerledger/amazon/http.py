@@ -91,6 +91,7 @@ class SpApiHttp:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         seed: int | None = None,
+        time_scale: float = 1.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
@@ -101,6 +102,7 @@ class SpApiHttp:
         )
         self._downloads = httpx.Client(timeout=timeout, transport=transport, follow_redirects=True)
         self._sleep = sleep
+        self._scale = time_scale
         self._rng = random.Random(seed)
         self.calls: Counter[tuple[str, int]] = Counter()  # (operation, HTTP status or 0 for no answer)
 
@@ -177,7 +179,7 @@ class SpApiHttp:
                         self.limiter.throttled(operation)
             if not isinstance(error, RetriableError) or attempt >= self.retry.max_attempts:
                 raise error
-            wait = self.retry.delay(attempt, error.retry_after, self._rng)
+            wait = self.retry.delay(attempt, error.retry_after, self._rng) / self._scale
             log.warning("%s; attempt %d/%d, retrying in %.2fs", error, attempt, self.retry.max_attempts, wait)
             self._sleep(wait)
 
@@ -203,7 +205,7 @@ class SpApiHttp:
                 error = classify_response(operation, response)
             if not isinstance(error, RetriableError) or attempt >= self.retry.max_attempts:
                 raise error
-            self._sleep(self.retry.delay(attempt, error.retry_after, self._rng))
+            self._sleep(self.retry.delay(attempt, error.retry_after, self._rng) / self._scale)
 
 
 def _query(params: Mapping[str, Any] | None) -> dict[str, str] | None:

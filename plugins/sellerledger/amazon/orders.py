@@ -31,6 +31,7 @@ BEFORE_MARGIN = timedelta(minutes=3)
 DEFAULT_LAG = timedelta(hours=2)
 MAX_WINDOW = timedelta(days=30)
 VERSIONS = ("2026-01-01", "v0")
+INCLUDED_DATA = ("PROCEEDS", "FULFILLMENT")  # totals and status; never BUYER or RECIPIENT (PII)
 
 PII_KEYS = frozenset({
     "BuyerInfo", "BuyerEmail", "BuyerName", "BuyerCounty", "BuyerTaxInfo", "ShippingAddress",
@@ -213,7 +214,8 @@ class OrdersApi:
                 yield [header_from_v0(o) for o in (page.get("payload") or {}).get("Orders") or []]
             return
         params = {"marketplaceIds": list(marketplace_ids), "lastUpdatedAfter": updated_after,
-                  "lastUpdatedBefore": updated_before, "maxResultsPerPage": 100}
+                  "lastUpdatedBefore": updated_before, "maxResultsPerPage": 100,
+                  "includedData": list(INCLUDED_DATA)}
 
         def fetch(call: dict[str, Any]) -> Any:
             return self.http.request("searchOrders", "GET", "/orders/2026-01-01/orders", params=call)
