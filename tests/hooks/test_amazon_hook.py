@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from sellerledger.hooks.amazon import AmazonSellingPartnerHook
+from sellerledger.sandbox.core.state import SandboxConfig
+from sellerledger.sandbox.server import SandboxServer
 
 SECRET = "amzn1.oa2-cs.v1.not-the-real-secret-0123456789"
 
@@ -47,3 +51,47 @@ def test_an_incomplete_connection_fails_the_test_clearly(monkeypatch: pytest.Mon
     set_conn(monkeypatch, "sp_bad", login="cid", password=SECRET, extra={"region": "NA"})
     ok, message = AmazonSellingPartnerHook("sp_bad").test_connection()
     assert not ok and "refresh_token" in message and SECRET not in message
+
+
+@pytest.fixture(scope="module")
+def amazon_sandbox() -> Iterator[SandboxServer]:
+    from tests.conftest import SANDBOX_TODAY
+
+    with SandboxServer(SandboxConfig(today=SANDBOX_TODAY, days=20, profile="tiny"), only=("amazon",)) as server:
+        yield server
+
+
+def sandbox_conn(monkeypatch: pytest.MonkeyPatch, server: SandboxServer, conn_id: str, **replace: str) -> str:
+    creds = httpx.get(f"{server.url}/_sandbox/credentials").json()["amazon"]
+    fields = {"login": creds["lwa_client_id"], "password": creds["lwa_client_secret"]}
+    extra = {"refresh_token": creds["refresh_token"], "region": creds["region"],
+             "base_url": creds["regions"][creds["region"]]["endpoint"], "lwa_token_url": creds["lwa_token_url"],
+             "marketplaces": ",".join(creds["regions"][creds["region"]]["marketplace_ids"])}
+    for key, value in replace.items():
+        (fields if key in fields else extra)[key] = value
+    set_conn(monkeypatch, conn_id, **fields, extra=extra)
+    return creds["lwa_client_secret"]
+
+
+def test_test_connection_succeeds_with_the_sandbox_credentials(
+        monkeypatch: pytest.MonkeyPatch, amazon_sandbox: SandboxServer) -> None:
+    sandbox_conn(monkeypatch, amazon_sandbox, "sp_sandbox")
+    hook = AmazonSellingPartnerHook("sp_sandbox")
+    ok, message = hook.test_connection()
+    assert ok, message
+    assert "listFinancialEventGroups answered" in message and "region NA" in message
+    assert hook.get_conn() is hook.client  # one lazy client per hook
+
+
+@pytest.mark.parametrize(("field", "wrong", "expected"), [
+    ("password", "amzn1.oa2-cs.v1.wrong-secret-000000000000", "invalid_client"),
+    ("refresh_token", "Atzr|revoked-or-never-granted-token-0000000", "invalid_grant"),
+])
+def test_test_connection_fails_clearly_without_showing_the_secret(
+        monkeypatch: pytest.MonkeyPatch, amazon_sandbox: SandboxServer, field: str, wrong: str,
+        expected: str) -> None:
+    real_secret = sandbox_conn(monkeypatch, amazon_sandbox, "sp_wrong", **{field: wrong})
+    ok, message = AmazonSellingPartnerHook("sp_wrong").test_connection()
+    assert not ok
+    assert "refused the credentials" in message and expected in message
+    assert wrong not in message and real_secret not in message

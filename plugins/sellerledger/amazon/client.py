@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -20,7 +20,7 @@ from sellerledger.amazon.errors import FatalError
 from sellerledger.amazon.finances import FinancesApi
 from sellerledger.amazon.http import RetryPolicy, SpApiHttp
 from sellerledger.amazon.lwa import LwaCredentials, LwaTokenProvider
-from sellerledger.amazon.orders import OrdersApi, order_windows
+from sellerledger.amazon.orders import OrdersApi
 from sellerledger.amazon.ratelimit import BucketStore, RateLimiter
 from sellerledger.amazon.regions import LWA_TOKEN_URL, check_marketplaces, endpoint, marketplaces_of
 from sellerledger.amazon.reports import ReportsApi
@@ -122,10 +122,11 @@ class SellingPartnerClient:
         return self.http.throttled_per_operation()
 
     def ping(self) -> str:
-        """A cheap read-only call proving the credentials work; returns what was called.
+        """A cheap read-only call proving the credentials work; returns the operation that answered.
 
-        getMarketplaceParticipations (Sellers API) when the API serves it, else searchOrders over a
-        ten-minute window ending 3 minutes ago (one call).
+        getMarketplaceParticipations (Sellers API) where it is served, else listFinancialEventGroups for one
+        group: read-only, 0.5 req/s, and unlike a tiny getOrders window it needs no clock agreement with
+        the API (a *Before less than 2 minutes before the API's now is refused).
         """
         try:
             self.http.request("getMarketplaceParticipations", "GET", "/sellers/v1/marketplaceParticipations")
@@ -133,11 +134,9 @@ class SellingPartnerClient:
         except FatalError as exc:
             if exc.status != 404:
                 raise
-        now = self.now()
-        window = order_windows(now - timedelta(minutes=10), now, now=now, lag=timedelta(0))
-        if window:
-            next(iter(self.orders.search(self.marketplace_ids[:1], window[0].start, window[0].end)), None)
-        return "searchOrders" if self.orders.version != "v0" else "getOrders"
+        self.http.request("listFinancialEventGroups", "GET", "/finances/v0/financialEventGroups",
+                          params={"MaxResultsPerPage": 1})
+        return "listFinancialEventGroups"
 
     def close(self) -> None:
         self.http.close()
