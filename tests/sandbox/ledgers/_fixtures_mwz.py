@@ -54,15 +54,18 @@ def mwz_server() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def mwz(mwz_server: SandboxServer) -> Iterator[httpx.Client]:
-    """A client on the sandbox, reset first (documents, tokens, limits, faults), time scale restored."""
+    """A client on the sandbox, reset first (documents, tokens, limits, faults), time scale restored, rate
+    limits off."""
     with httpx.Client(base_url=mwz_server.url, timeout=10) as client:
         reset(client)
         yield client
 
 
 def reset(client: httpx.Client) -> None:
+    """Forget everything; rate limits off so bursts of test calls are not throttled (`slow_clock` turns
+    them on for the tests about limits)."""
     client.post("/_sandbox/reset").raise_for_status()
-    client.post("/_sandbox/clock", json={"time_scale": TIME_SCALE, "rate_limits": True}).raise_for_status()
+    client.post("/_sandbox/clock", json={"time_scale": TIME_SCALE, "rate_limits": False}).raise_for_status()
 
 
 def trial_balance(client: httpx.Client, ledger: str, tenant: str | None = None) -> dict[tuple[str, str], Decimal]:
@@ -89,8 +92,8 @@ def advance(client: httpx.Client, seconds: float) -> None:
 
 
 def slow_clock(client: httpx.Client) -> None:
-    """Virtual time nearly stopped, so buckets do not refill while a test spends its burst."""
-    client.post("/_sandbox/clock", json={"time_scale": 0.001}).raise_for_status()
+    """Rate limits on and virtual time nearly stopped, so buckets do not refill while a test spends them."""
+    client.post("/_sandbox/clock", json={"time_scale": 0.001, "rate_limits": True}).raise_for_status()
 
 
 def credentials(client: httpx.Client, ledger: str) -> dict[str, Any]:
