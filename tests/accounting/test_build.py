@@ -236,3 +236,15 @@ def test_reruns_and_line_order_give_identical_documents(xero: object) -> None:
         other = build_documents(shuffled, xero, policy, "demo").documents  # type: ignore[arg-type]
         assert [d.key for d in first] == [d.key for d in again] == [d.key for d in other]
         assert [d.content_hash() for d in first] == [d.content_hash() for d in other]
+
+
+def test_deferred_lines_count_inside_the_settlement_window(xero: object) -> None:
+    lines = [
+        line(1, "Order", "ItemPrice", "Principal", "30.00", datetime(2026, 5, 28, tzinfo=UTC), order_id="late-b2b"),
+        line(2, "Order", "ItemPrice", "Principal", "20.00", datetime(2026, 6, 25, tzinfo=UTC), order_id="o2"),
+    ]
+    for mode in ("summary", "per_order"):
+        docs = build_documents(settlement(lines), xero, AccountingPolicy(mode=mode), "demo").documents  # type: ignore[arg-type]
+        assert {d.part for d in docs} == {"2026-06"}  # not a May document for a June settlement
+        invoice_dates = sorted(d.date.isoformat() for d in docs if d.kind == DocumentKind.ORDER_INVOICE)
+        assert mode == "summary" or invoice_dates == ["2026-06-20", "2026-06-25"]

@@ -33,7 +33,7 @@ def test_gx_suites_pass_on_a_complete_settlement_and_results_are_stored(fresh_db
 
 
 def test_gx_finds_a_short_file_and_a_line_outside_the_window(fresh_db: str) -> None:
-    text = edit(example_text(), drop_line=7).replace("2026-07-07 23:59:59 UTC", "2026-07-09 10:00:00 UTC")
+    text = edit(example_text(), drop_line=7).replace("2026-07-07 23:59:59 UTC", "2026-07-10 10:00:00 UTC")
     stage(fresh_db, text)
     with psycopg.connect(fresh_db) as conn:
         report = check_settlement(conn, FLOW, SETTLEMENT, AccountingPolicy(), load_mapping("xero"), "run-gx", gx=True)

@@ -60,10 +60,16 @@ def test_currency_dates_and_duplicates() -> None:
     s = example()
     euro = replace(s, lines=(replace(s.lines[0], currency="EUR"), *s.lines[1:]))
     assert check_one_currency(euro).details == {"currencies": {"EUR": 1, "USD": 15}}
-    early = replace(s, lines=(replace(s.lines[0], posted_at=s.start - timedelta(days=3)), *s.lines[1:]))
-    result = check_dates_in_window(early)
-    assert not result.passed and result.details["before_start"] == [1]
-    assert check_dates_in_window(early, CheckOptions(early_slack=timedelta(days=7))).passed
+    deferred = replace(s, lines=(replace(s.lines[0], posted_at=s.start - timedelta(days=3)), *s.lines[1:]))
+    result = check_dates_in_window(deferred)  # released deferred transactions: listed, not held
+    assert result.passed and result.details["deferred"] == [1] and "(1 deferred lines)" in result.message
+    strict = check_dates_in_window(deferred, CheckOptions(early_slack=timedelta(0)))
+    assert not strict.passed and strict.details["before_start"] == [1]
+    ancient = replace(s, lines=(replace(s.lines[0], posted_at=s.start - timedelta(days=46)), *s.lines[1:]))
+    assert check_dates_in_window(ancient).details["before_start"] == [1]
+    late = replace(s, lines=(*s.lines[:-1], replace(s.lines[-1], posted_at=s.end + timedelta(hours=25))))
+    assert check_dates_in_window(late).details["after_end"] == [16]
+    assert check_dates_in_window(replace(s, lines=(*s.lines[:-1], replace(s.lines[-1], posted_at=s.end + timedelta(hours=23))))).passed
     undated = replace(s, lines=(replace(s.lines[0], posted_at=None), *s.lines[1:]))
     assert check_dates_in_window(undated).passed and check_dates_in_window(undated).details["undated"] == [1]
     copy = replace(s.lines[1], line_number=99)

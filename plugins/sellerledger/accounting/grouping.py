@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sellerledger.accounting.categories import CATEGORIES, UNMAPPED
@@ -38,11 +38,18 @@ class BuildContext:
     def settlement_negative(self) -> bool:
         return self.settlement.total < 0
 
+    def posted_at(self, posting: Posting) -> datetime:
+        """The line's posted time kept inside the settlement window: a deferred line released into this
+        settlement (posted before its start) counts at the start, so no document lands in an earlier,
+        possibly closed, month; an undated line counts at the end."""
+        moment = posting.line.posted_at or self.settlement.end
+        return min(max(moment, self.settlement.start), self.settlement.end)
+
     def part(self, posting: Posting) -> str:
-        return part_of(posting.line.posted_at, self.settlement.end, self.policy.zone, self.policy.split_by_month)
+        return part_of(self.posted_at(posting), self.settlement.end, self.policy.zone, self.policy.split_by_month)
 
     def posted_date(self, posting: Posting) -> date:
-        return local_date(posting.line.posted_at or self.settlement.end, self.policy.zone)
+        return local_date(self.posted_at(posting), self.policy.zone)
 
     def reference(self, part: str) -> str:
         return f"AMZ {self.info.settlement_id} {part}"

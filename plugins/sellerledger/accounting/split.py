@@ -1,8 +1,9 @@
 """Month-end split by posted date, and the lines that make all parts reconcile to one deposit.
 
 A settlement spanning a month end becomes one part per calendar month of its lines' posted dates in the
-policy's time zone (`YYYY-MM`; `all` when splitting is off). Lines without a posted date belong to the
-settlement's end. The last part carries the deposit (or, when the settlement total is negative, the
+policy's time zone (`YYYY-MM`; `all` when splitting is off). Posted dates count inside the settlement
+window: a deferred line released into the settlement but posted before its start counts at the start,
+one without a posted date at the end (so no part falls in a month the settlement does not touch). The last part carries the deposit (or, when the settlement total is negative, the
 payable); every earlier part parks its net on the carried-forward account, and the last part takes each
 of those back, so the parts together land exactly the settlement total:
 

@@ -50,11 +50,12 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class CheckOptions:
-    """Tolerances. Lines posted up to `early_slack` before the start (released deferred transactions)
-    or `late_slack` after the end pass the window check; by default nothing outside the window does."""
+    """Tolerances of the posted-date window, as the settlement parser has them: lines posted up to
+    `early_slack` before the start (deferred DD+7 / B2B transactions released into this settlement) or up
+    to `late_slack` after the end pass, and the early ones are listed; anything further out holds."""
 
-    early_slack: timedelta = timedelta(0)
-    late_slack: timedelta = timedelta(0)
+    early_slack: timedelta = timedelta(days=45)
+    late_slack: timedelta = timedelta(days=1)
     max_listed: int = 20  # offending line numbers listed in details
 
 
@@ -121,24 +122,30 @@ def check_dates_in_window(settlement: Settlement, options: CheckOptions | None =
     opts = options or CheckOptions()
     earliest = settlement.start - opts.early_slack
     latest = settlement.end + opts.late_slack
-    early = [ln.line_number for ln in settlement.lines if ln.posted_at is not None and ln.posted_at < earliest]
-    late = [ln.line_number for ln in settlement.lines if ln.posted_at is not None and ln.posted_at > latest]
+    dated = [ln for ln in settlement.lines if ln.posted_at is not None]
+    early = [ln.line_number for ln in dated if ln.posted_at < earliest]  # type: ignore[operator]
+    late = [ln.line_number for ln in dated if ln.posted_at > latest]  # type: ignore[operator]
+    deferred = [ln.line_number for ln in dated if earliest <= ln.posted_at < settlement.start]  # type: ignore[operator]
     undated = [ln.line_number for ln in settlement.lines if ln.posted_at is None]
+    window = f"{settlement.start.isoformat()} .. {settlement.end.isoformat()}"
     ok = not early and not late
     if ok:
-        msg = f"every posted date lies in {settlement.start.isoformat()} .. {settlement.end.isoformat()}"
+        msg = f"every posted date lies in {window}"
+        if deferred:
+            msg += f" or up to {opts.early_slack.days} days before it ({len(deferred)} deferred lines)"
         if undated:
-            msg += f" ({len(undated)} lines have no posted date and count at the settlement end)"
+            msg += f"; {len(undated)} lines have no posted date and count at the settlement end"
     else:
         msg = (
             f"{len(early)} lines posted before the settlement start, {len(late)} after its end "
-            f"({settlement.start.isoformat()} .. {settlement.end.isoformat()})"
+            f"({window}, allowing {opts.early_slack.days} days before and {opts.late_slack} after)"
         )
     return CheckResult(
         "dates_in_window", ok, msg,
         details={
             "before_start": _refs(early, opts.max_listed),
             "after_end": _refs(late, opts.max_listed),
+            "deferred": _refs(deferred, opts.max_listed),
             "undated": _refs(undated, opts.max_listed),
         },
     )
