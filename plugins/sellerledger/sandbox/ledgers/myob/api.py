@@ -13,6 +13,9 @@ Collections take OData `$filter`, `$orderby`, `$top` (default 400, max 1000) and
 
 Knobs (`SandboxConfig.options["myob"]`): `refresh_ttl` (7 days), `first_year_start` (ISO date),
 `must_reverse` (DELETE refused with 25003), `invoice_number_max` (13), `daily_limit` (1,000,000).
+Operation names (stats, fault rules): `oauth2.token`, `oauth2.authorize`, `accountright.list` and
+`<Resource>.list|get|post|put|delete` (e.g. `Sale/Invoice/Item.post`); domain faults `invalid_grant`
+(on `oauth2.token`) and `conflict` (on any `.put`: someone else saved the entity first).
 """
 
 from __future__ import annotations

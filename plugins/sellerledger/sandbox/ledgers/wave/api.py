@@ -12,6 +12,10 @@ token and answered 429 with `Retry-After` (knob `rate_limit_errors: "graphql"` a
 
 Knobs (`SandboxConfig.options["wave"]`): `access_ttl` (7200), `per_minute` (60), `daily_limit` (none),
 `dedupe_external_id` (true), `auth_errors`, `rate_limit_errors`, `classic_accounting` (tenant keys).
+Operation names (stats, fault rules): the document's first root field (`moneyTransactionCreate`,
+`business`, ...), `graphql` for an unparsable body, `oauth2.token`, `oauth2.authorize`; domain faults
+`graphql_error` (on a root field: HTTP 200, `INTERNAL_SERVER_ERROR`, nothing committed) and
+`invalid_grant` (on `oauth2.token`).
 """
 
 from __future__ import annotations

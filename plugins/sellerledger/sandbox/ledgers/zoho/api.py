@@ -12,8 +12,15 @@ Limits per organization: 100 calls a minute, a daily cap by plan, 10 concurrent 
 HTTP 429 with a Zoho body and `Retry-After`. Lists page with `page` / `per_page` (max 200) and answer
 `page_context`. Invoices upsert with `PUT /invoices` + `X-Unique-Identifier-Key/-Value` (+ `X-Upsert`).
 
+Documents: a new invoice is a draft (out of the book) unless `send=true`; `invoice_number` is taken only
+with `ignore_auto_number_generation=true` (else `INV-000001`, ...); credit notes are created open and
+journals published unless `status: "draft"` (⚠ defaults not stated by the docs).
+
 Knobs (`SandboxConfig.options["zoho"]`): `data_centres` ({tenant key: dc}), `daily_limit` (1000),
 `per_minute` (100), `concurrent` (10), `refresh_tokens_per_user` (20), `refresh_mints` (10 per 600 s).
+Operation names (stats, fault rules): the OAS operation ids (`create_invoice`, `list_bank_transactions`,
+...), `list_organizations`, `oauth.auth`, `oauth.token`, `oauth.revoke`; domain fault `invalid_grant`
+(on `oauth.token`, answered `{"error": "invalid_code"}`).
 """
 
 from __future__ import annotations
