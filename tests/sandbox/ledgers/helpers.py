@@ -4,6 +4,7 @@ the clock, a signed-in `Session` per ledger tenant, and validation against Xero'
 from __future__ import annotations
 
 import json
+import time
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -123,3 +124,11 @@ def validate_xero(response: httpx.Response, path: str, method: str | None = None
     schema = _schema_for(spec, path, (method or response.request.method).lower(), str(response.status_code))
     root = {**schema, "components": spec["components"]}
     OAS30Validator(root, format_checker=None if identity else oas30_format_checker).validate(response.json())
+
+
+def wait_in_flight(limits: Any, tenant: str, count: int, timeout: float = 5.0) -> None:
+    """Block until `count` calls of `tenant` are in progress in the stand-in (see TenantLimits)."""
+    deadline = time.monotonic() + timeout
+    while limits.in_flight(tenant) < count:
+        assert time.monotonic() < deadline, f"only {limits.in_flight(tenant)} calls in progress"
+        time.sleep(0.01)

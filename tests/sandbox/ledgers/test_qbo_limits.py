@@ -9,7 +9,7 @@ import threading
 import httpx
 
 from sellerledger.sandbox.server import SandboxServer
-from tests.sandbox.ledgers.helpers import Session, set_faults
+from tests.sandbox.ledgers.helpers import Session, set_faults, wait_in_flight
 
 
 def freeze(http: httpx.Client) -> None:
@@ -28,9 +28,9 @@ def test_the_501st_request_in_a_minute_is_429_throttle_exceeded(server: SandboxS
         == (500, 200, 429, "3001", True)
 
 
-def test_an_eleventh_request_in_progress_is_429(qbo: Session) -> None:
+def test_an_eleventh_request_in_progress_is_429(server: SandboxServer, qbo: Session) -> None:
     set_faults(qbo.http, {"api": "qbo", "operation": "readCompanyInfo", "kind": "hold", "count": 10,
-                          "params": {"seconds": 1.5}})
+                          "params": {"seconds": 3.0}})
     results: list[int] = []
 
     def call() -> None:
@@ -40,7 +40,7 @@ def test_an_eleventh_request_in_progress_is_429(qbo: Session) -> None:
     threads = [threading.Thread(target=call) for _ in range(10)]
     for thread in threads:
         thread.start()
-    threading.Event().wait(0.5)
+    wait_in_flight(server.state.apis["qbo"].limits, qbo.tenant_id, 10)
     eleventh = qbo.get("companyinfo/1")
     for thread in threads:
         thread.join()

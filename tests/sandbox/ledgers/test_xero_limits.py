@@ -9,7 +9,7 @@ import threading
 import httpx
 
 from sellerledger.sandbox.server import SandboxServer
-from tests.sandbox.ledgers.helpers import TIME_SCALE, Session, set_faults
+from tests.sandbox.ledgers.helpers import TIME_SCALE, Session, set_faults, wait_in_flight
 
 
 def freeze(http: httpx.Client) -> None:
@@ -18,6 +18,7 @@ def freeze(http: httpx.Client) -> None:
 
 
 def test_every_answer_reports_the_remaining_minute_day_and_app_calls(xero: Session) -> None:
+    freeze(xero.http)
     headers = xero.get("Organisation").headers
     assert (headers["X-MinLimit-Remaining"], headers["X-DayLimit-Remaining"], headers["X-AppMinLimit-Remaining"]) \
         == ("59", "4999", "9999")
@@ -45,9 +46,9 @@ def test_the_day_limit_of_5000_calls_answers_429_day(server: SandboxServer, xero
             over.headers["X-Rate-Limit-Problem"]) == (5000, 200, "0", 429, "day")
 
 
-def test_a_sixth_call_in_progress_is_429_concurrent(xero: Session) -> None:
+def test_a_sixth_call_in_progress_is_429_concurrent(server: SandboxServer, xero: Session) -> None:
     set_faults(xero.http, {"api": "xero", "operation": "getOrganisations", "kind": "hold", "count": 5,
-                           "params": {"seconds": 1.5}})
+                           "params": {"seconds": 3.0}})
     results: list[int] = []
 
     def call() -> None:
@@ -57,7 +58,7 @@ def test_a_sixth_call_in_progress_is_429_concurrent(xero: Session) -> None:
     threads = [threading.Thread(target=call) for _ in range(5)]
     for thread in threads:
         thread.start()
-    threading.Event().wait(0.5)
+    wait_in_flight(server.state.apis["xero"].limits, xero.tenant_id, 5)
     sixth = xero.get("Organisation")
     for thread in threads:
         thread.join()

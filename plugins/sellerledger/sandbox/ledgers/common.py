@@ -322,7 +322,7 @@ class Tenant:
                 {"id": d.id, "type": d.type, "reference": d.reference, "key": d.key,
                  "attempts": self._attempts.get(d.key, 0), "status": d.status, "currency": d.currency,
                  "total": str(d.total), "created_at": d.created_at.isoformat()}
-                for d in sorted(self.documents.values(), key=lambda d: (d.created_at, d.id))
+                for d in sorted(self.documents.values(), key=lambda d: d.created_at)  # stable: batch order kept
             ]
         return {"tenant": self.id, "documents": rows}
 
@@ -666,6 +666,11 @@ class TenantLimits:
     def release(self, tenant: str) -> None:
         with self._lock:
             self._in_flight[tenant] = max(0, self._in_flight[tenant] - 1)
+
+    def in_flight(self, tenant: str) -> int:
+        """Calls of a tenant admitted and not yet answered."""
+        with self._lock:
+            return self._in_flight.get(tenant, 0)
 
     def remaining(self, tenant: str) -> dict[str, int]:
         result = {}

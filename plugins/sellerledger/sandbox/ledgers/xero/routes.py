@@ -127,7 +127,7 @@ class Collection:
 def _documents(kind: Kind) -> Collection:
     def rows(tenant: Tenant) -> list[dict[str, Any]]:
         docs = sorted((d for d in tenant.documents.values() if d.type == kind.singular),
-                      key=lambda d: (d.created_at, d.id))
+                      key=lambda d: d.created_at)  # stable: batch order kept
         return [public(d.data) for d in docs]
 
     def find(tenant: Tenant, ref: str) -> dict[str, Any] | None:
