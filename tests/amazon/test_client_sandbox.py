@@ -13,7 +13,7 @@ import httpx
 import psycopg
 import pytest
 
-from sellerledger.amazon.extract import extract_financial_events, extract_orders
+from sellerledger.amazon.extract import extract_financial_events, extract_orders, extract_settlements
 from sellerledger.amazon.orders import BEFORE_MARGIN, DEFAULT_LAG
 from sellerledger.sandbox.core.state import SandboxConfig
 from sellerledger.sandbox.server import SandboxServer
@@ -46,7 +46,9 @@ def run_all(server: SandboxServer, conn: psycopg.Connection[Any]) -> dict[str, A
     with sandbox_client(server) as client:
         orders = extract_orders(client, conn, seller="S", start=start, end=end, now=now)
         finances = extract_financial_events(client, conn, seller="S", start=start, now=now)
-        return {"orders": orders, "finances": finances, "calls": client.calls(), "throttled": client.throttled()}
+        settlements = extract_settlements(client, conn, seller="S", flow_id="S-xero")
+        return {"orders": orders, "finances": finances, "settlements": settlements, "calls": client.calls(),
+                "throttled": client.throttled()}
 
 
 def snapshot(conn: psycopg.Connection[Any]) -> dict[str, list[tuple[Any, ...]]]:
@@ -67,6 +69,12 @@ def snapshot(conn: psycopg.Connection[Any]) -> dict[str, list[tuple[Any, ...]]]:
             "SELECT group_id, row_key, event_type, component_kind, amount_type, amount, currency,"
             " counts_toward_net, amazon_order_id, sku, posted_date"
             " FROM staging.financial_event_rows ORDER BY 1, 2").fetchall(),
+        "settlements": conn.execute(
+            "SELECT s.settlement_id, s.currency, s.total_amount, s.lines_sum, s.line_count, s.problems,"
+            " (SELECT sum(amount) FROM staging.settlement_lines l WHERE l.settlement_id = s.settlement_id),"
+            " st.state FROM staging.settlements s"
+            " LEFT JOIN ops.settlement_status st ON st.settlement_id = s.settlement_id AND st.flow_id = 'S-xero'"
+            " ORDER BY 1").fetchall(),
     }
 
 
@@ -144,12 +152,33 @@ def test_event_rows_of_each_closed_group_sum_to_its_settlement_total(server: San
     assert {"charge", "fee", "withheld_tax", "amount"} <= kinds
 
 
+def test_every_settlement_report_of_90_days_is_staged_to_the_cent(server: SandboxServer,
+                                                                   clean: dict[str, Any]) -> None:
+    seller = server.state.apis["amazon"].seller
+    now = amazon_now(server)
+    truth = {s.settlement_id: s for s in seller.settlements
+             if s.marketplace.id in NA and now - timedelta(days=90) < s.report_created_at <= now}
+    staged = {row[0]: row for row in clean["snapshot"]["settlements"]}
+    assert set(staged) == set(truth) and len(truth) >= 4
+    assert {s.currency for s in truth.values()} == {"USD", "CAD"}
+    for settlement_id, settlement in truth.items():
+        _, currency, total, lines_sum, line_count, problems, summed, state = staged[settlement_id]
+        assert (currency, total, lines_sum, summed) == (settlement.currency, settlement.total_amount,
+                                                        settlement.total_amount, settlement.total_amount)
+        assert line_count == len(settlement.lines) and problems == [] and state == "staged"
+
+
 def test_a_rerun_adds_nothing(clean: dict[str, Any]) -> None:
     second = clean["second"]
     assert second["orders"]["orders_inserted"] == 0 and second["orders"]["orders_updated"] == 0
     assert second["orders"]["order_lines_inserted"] == 0 and second["orders"]["order_lines_removed"] == 0
     assert second["finances"]["event_rows_inserted"] == 0 and second["finances"]["groups_inserted"] == 0
     assert second["orders"]["orders_unchanged"] == clean["first"]["orders"]["orders_inserted"]
+    # the rerun lists from the watermark (newest report minus an overlap): what it sees is already staged
+    assert second["settlements"]["staged"] == 0 and second["settlements"]["failed"] == []
+    assert 1 <= second["settlements"]["already_staged"] == second["settlements"]["reports"]
+    assert second["settlements"]["watermark"] == clean["first"]["settlements"]["watermark"]
+    assert second["calls"]["getReportDocument"] == second["orders"]["windows"]  # no settlement re-downloaded
 
 
 def test_documented_rate_limits_are_met_without_a_429_and_lines_cost_a_few_report_calls(
@@ -163,7 +192,7 @@ def test_documented_rate_limits_are_met_without_a_429_and_lines_cost_a_few_repor
     windows = first["orders"]["windows"]
     assert "getOrderItems" not in calls
     assert calls["createReport"] == windows
-    assert calls["getReportDocument"] == windows
+    assert calls["getReportDocument"] == windows + first["settlements"]["staged"]
     assert calls["searchOrders"] <= orders // 100 + 2 * windows
     report_calls = calls["createReport"] + calls["getReport"] + calls["getReportDocument"]
     assert report_calls < orders / 20
@@ -181,7 +210,8 @@ FAULTS = [
     {"api": "amazon", "kind": "repeated_next_token", "operation": "searchOrders", "count": 2},
     {"api": "amazon", "kind": "repeated_next_token", "operation": "listFinancialEventsByGroupId", "count": 2},
     {"api": "amazon", "kind": "document_url_expired", "operation": "getReportDocument", "count": 1},
-    {"api": "amazon", "kind": "document_url_expired", "operation": "downloadReportDocument", "count": 1},
+    {"api": "amazon", "kind": "document_url_expired", "operation": "downloadReportDocument", "count": 2},
+    {"api": "amazon", "kind": "repeated_next_token", "operation": "getReports", "count": 1},
 ]
 
 
