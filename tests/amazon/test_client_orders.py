@@ -136,10 +136,12 @@ def test_order_lines_cost_a_few_report_calls_whatever_the_number_of_orders() -> 
 def test_search_pages_through_either_version(version: str) -> None:
     fake = FakeSpApi()
     if version == "v0":
-        pages = iter([{"payload": {"Orders": [ORDER_V0], "NextToken": "n1"}}, {"payload": {"Orders": [ORDER_V0]}}])
+        other = dict(ORDER_V0, AmazonOrderId="302-0000003-0000003")
+        pages = iter([{"payload": {"Orders": [ORDER_V0], "NextToken": "n1"}}, {"payload": {"Orders": [other]}}])
         fake.route("GET", "/orders/v0/orders", lambda r: json_response(200, next(pages)))
     else:
-        pages = iter([{"orders": [ORDER_2026], "pagination": {"nextToken": "n1"}}, {"orders": [ORDER_2026]}])
+        other = dict(ORDER_2026, orderId="111-0000003-0000003")
+        pages = iter([{"orders": [ORDER_2026], "pagination": {"nextToken": "n1"}}, {"orders": [other]}])
         fake.route("GET", "/orders/2026-01-01/orders", lambda r: json_response(200, next(pages)))
     with make_client(fake, orders_api_version=version) as client:
         found = [h for page in client.orders.search(["ATVPDKIKX0DER"], NOW - timedelta(days=1),
