@@ -18,6 +18,7 @@ import httpx
 import jsonschema
 import pytest
 
+from sellerledger.sandbox.amazon.jsonio import dumps
 from sellerledger.sandbox.amazon.state import AmazonState
 from sellerledger.sandbox.amazon.timefmt import parse_iso
 from sellerledger.sandbox.core.state import SandboxConfig
@@ -63,6 +64,9 @@ class Sp:
              ) -> httpx.Response:
         headers = kwargs.pop("headers", {})
         headers.setdefault("x-amz-access-token", token if token is not None else self.token(region))
+        if "json" in kwargs:  # Decimal goes out as a JSON number
+            kwargs["content"] = dumps(kwargs.pop("json"))
+            headers.setdefault("content-type", "application/json")
         return self.http.request(method, f"/amazon{path}", headers=headers, **kwargs)
 
     def get(self, path: str, params: Any = None, **kwargs: Any) -> httpx.Response:
@@ -71,6 +75,11 @@ class Sp:
     def advance(self, seconds: float) -> None:
         """Move virtual time; cached access tokens are dropped (they may have expired)."""
         assert self.http.post("/_sandbox/clock", json={"advance_seconds": seconds}).status_code == 200
+        self._tokens.clear()
+
+    def reset(self) -> None:
+        """`POST /_sandbox/reset`: the stand-in forgets its tokens, so ours go too."""
+        assert self.http.post("/_sandbox/reset").status_code == 200
         self._tokens.clear()
 
     def now(self) -> datetime:

@@ -9,6 +9,11 @@ events in a closed group == the group's OriginalTotal == the file's total-amount
 - Refund lines → RefundEventList with ShipmentItemAdjustmentList and the *AdjustmentList fields;
 - fees → ServiceFeeEventList (FeeList[FeeType]); reimbursements, reserves (ReserveEvent) and shipping
   labels (PostageBilling) → AdjustmentEventList.
+Groups: a closed group's OriginalTotal and ConvertedTotal are its settlement's total-amount (one closed
+group omits OriginalTotal); an open group's OriginalTotal is the balance of its events visible so far.
+BeginningBalance is the reserve carried in from the previous settlement; it is also the group's
+"Previous Reserve Amount Balance" ReserveEvent, so Σ events == OriginalTotal without adding it again.
+FundTransferStatus is Processing until the deposit date, then Succeeded (with a TraceId).
 """
 
 from __future__ import annotations

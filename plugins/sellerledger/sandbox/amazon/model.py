@@ -283,6 +283,11 @@ class Settlement:
     trailing_blank_line: bool = False
 
     @property
+    def id(self) -> str:
+        """The settlement id (a numeric string), as the file's settlement-id column has it."""
+        return self.settlement_id
+
+    @property
     def currency(self) -> str:
         return self.marketplace.currency
 

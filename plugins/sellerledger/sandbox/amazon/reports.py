@@ -61,6 +61,7 @@ def s3_error(code: str, message: str, extra: dict[str, str]) -> Response:
 
 def routes(http: Http, region: str | None) -> list[Route]:
     state = http.state
+    settlement_documents: dict[str, bytes] = state.settlement_documents
 
     def status_of(report: CreatedReport, now: datetime) -> tuple[str, datetime | None, datetime | None]:
         queue, processing = state.report_seconds
@@ -227,10 +228,16 @@ def routes(http: Http, region: str | None) -> list[Route]:
             if settlement.report_document_id == document_id and settlement.report_created_at <= now:
                 if auth is not None and settlement.marketplace.region != auth.region:
                     return None
-                raw = settlement_file_bytes(settlement)
                 gzipped = settlement.marketplace.code != "CA"
                 charset = {"utf-8": "UTF-8", "iso-8859-1": "ISO-8859-1", "cp932": "Windows-31J"}[settlement.encoding]
-                return (_gzip(raw) if gzipped else raw), charset, gzipped
+                content = settlement_documents.get(document_id)
+                if content is None:
+                    raw = settlement_file_bytes(settlement)
+                    content = _gzip(raw) if gzipped else raw
+                    if len(settlement_documents) >= 4:  # a few rendered files kept: large ones are slow to build
+                        settlement_documents.pop(next(iter(settlement_documents)))
+                    settlement_documents[document_id] = content
+                return content, charset, gzipped
         for report in state.reports.values():
             if report.document_id != document_id or status_of(report, now)[0] != "DONE":
                 continue

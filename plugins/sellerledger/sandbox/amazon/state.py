@@ -106,6 +106,7 @@ class AmazonState:
             if mp.region not in self.regions:
                 self.regions.append(mp.region)
         alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        self.settlement_documents: dict[str, bytes] = {}  # rendered settlement files (derived, not saved)
         self.refresh_tokens: dict[str, str] = {
             "Atzr|IwEB" + "".join(rng.choice(alphabet) for _ in range(120)): region for region in self.regions
         }
