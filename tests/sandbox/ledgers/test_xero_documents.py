@@ -4,9 +4,11 @@ Every response checked against its schema in Xero's OpenAPI spec."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sellerledger.sandbox.server import SandboxServer
 from tests.sandbox.ledgers.helpers import Session, advance, documents, set_faults, tb, validate_xero
 
 D = Decimal
@@ -282,3 +284,27 @@ def test_accounts_and_tax_rates_come_from_the_demo_chart(xero: Session) -> None:
     validate_xero(accounts, "/Accounts")
     validate_xero(rates, "/TaxRates")
     assert (accounts.json()["Accounts"][0]["Type"], rates.json()["TaxRates"][0]["EffectiveRate"]) == ("BANK", 20)
+
+
+def test_a_journal_cannot_post_to_the_receivable_system_account(xero: Session) -> None:
+    response = xero.put("ManualJournals", {"ManualJournals": [journal("AR", ("1200", "-5.00"), ("6000", "5.00"))]})
+    messages = [e["Message"] for e in response.json()["ManualJournals"][0]["ValidationErrors"]]
+    assert messages == ["Account code '1200' is a system account and cannot be used in manual journals."]
+
+
+def test_documents_dated_on_or_before_the_lock_date_are_refused(server: SandboxServer, xero: Session) -> None:
+    api = server.state.apis["xero"]
+    api.lock_date = date(2026, 10, 31)
+    try:
+        locked = xero.put("Invoices", {"Invoices": [invoice("LK-1", ("1", "1.00", "4000", "NONE"), Date="2026-10-31")]})
+        open_ = xero.put("Invoices", {"Invoices": [invoice("LK-2", ("1", "1.00", "4000", "NONE"), Date="2026-11-01")]})
+    finally:
+        api.lock_date = None
+    assert ([e["StatusAttributeString"] for e in (locked.json()["Invoices"][0], open_.json()["Invoices"][0])],
+            [d["reference"] for d in documents(xero.http, "xero")]) == (["ERROR", "OK"], ["LK-2"])
+
+
+def test_a_body_over_the_size_limit_is_413(xero: Session) -> None:
+    padding = "x" * 3_600_000
+    response = xero.put("Invoices", {"Invoices": [invoice("BIG", ("1", "1.00", "4000", "NONE"), Reference=padding)]})
+    assert (response.status_code, documents(xero.http, "xero")) == (413, [])
