@@ -308,3 +308,12 @@ def test_a_body_over_the_size_limit_is_413(xero: Session) -> None:
     padding = "x" * 3_600_000
     response = xero.put("Invoices", {"Invoices": [invoice("BIG", ("1", "1.00", "4000", "NONE"), Reference=padding)]})
     assert (response.status_code, documents(xero.http, "xero")) == (413, [])
+
+
+def test_where_literals_take_escaped_quotes_and_any_script(xero: Session) -> None:
+    name = 'Käufer "Tokyo" 日本'
+    xero.put("Contacts", {"Contacts": [{"Name": name}, {"Name": "Other"}]})
+    literal = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    exact = xero.get("Contacts", params={"where": f"Name=={literal}"}).json()["Contacts"]
+    contains = xero.get("Contacts", params={"where": 'Name.Contains("\\"tokyo\\"")'}).json()["Contacts"]
+    assert [c["Name"] for c in exact] == [name] == [c["Name"] for c in contains]

@@ -48,6 +48,11 @@ def _tokenize(text: str) -> list[_Tok]:
     return tokens
 
 
+def _unescape(literal: str) -> str:
+    """The text of a `"..."` literal (backslash escapes the next character)."""
+    return re.sub(r"\\(.)", r"\1", literal[1:-1])
+
+
 def _lookup(entity: Any, path: list[str]) -> Any:
     value = entity
     for part in path:
@@ -149,7 +154,7 @@ class _Parser:
     def operand(self) -> Callable[[dict[str, Any]], Any]:
         tok = self.take()
         if tok.kind == "str":
-            value = bytes(tok.text[1:-1], "utf-8").decode("unicode_escape")
+            value = _unescape(tok.text)
             return lambda e: value
         if tok.kind == "num":
             number = Decimal(tok.text)
@@ -185,7 +190,7 @@ class _Parser:
                 self.take("(")
                 arg_tok = self.take()
                 self.take(")")
-                arg = arg_tok.text[1:-1].lower() if arg_tok.kind == "str" else arg_tok.text.lower()
+                arg = _unescape(arg_tok.text).lower() if arg_tok.kind == "str" else arg_tok.text.lower()
                 method = name.lower()
                 base = list(path)
                 if method not in ("contains", "startswith", "endswith"):
