@@ -56,6 +56,48 @@ CONNECTION_TYPES: list[dict[str, Any]] = [
             "placeholders": {"login": "amzn1.application-oa2-client.…"},
         },
     },
+    {
+        "connection-type": "myob",
+        "hook-class-name": "sellerledger.hooks.myob.MyobHook",
+        "hook-name": "MYOB Business API",
+        "conn-fields": {
+            "refresh_token": _secret("Refresh token", "from the MYOB consent step (rotates; kept encrypted)"),
+            "tenant_id": _text("Company file UID", "the businessId / company file id"),
+            "cf_username": _text("Company file user", "AccountRight user of the file (x-myobapi-cftoken)"),
+            "cf_password": _secret("Company file password"),
+            "api_key": _secret("API key", "x-myobapi-key; empty: the client id"),
+            "base_url": _text("API base URL", "default https://api.myob.com/accountright"),
+            "token_url": _text("Token URL", "default https://secure.myob.com/oauth2/v1/authorize"),
+            "tax_codes": _text("Tax code map", 'JSON, mapping code to MYOB code, e.g. {"VAT20": "GST"}'),
+            "receivable_account": _text("Receivable account", "DisplayID invoices debit, e.g. 1-1200"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "port"],
+            "relabeling": {"login": "Client id (API key)", "password": "Client secret"},
+            "placeholders": {"tenant_id": "e.g. 9a1c2f4e-....", "cf_username": "Administrator"},
+        },
+    },
+    {
+        "connection-type": "zoho_books",
+        "hook-class-name": "sellerledger.hooks.zoho.ZohoBooksHook",
+        "hook-name": "Zoho Books",
+        "conn-fields": {
+            "refresh_token": _secret("Refresh token", "from the consent step with access_type=offline"),
+            "tenant_id": _text("Organization id", "organization_id (Settings > Organization profile)"),
+            "region": _text("Data centre", "com, eu, in, com.au, jp, ca, com.cn, sa or uk", "com"),
+            "unique_field": _text("Unique invoice field", "API name of a unique invoice custom field for upserts",
+                                  "cf_posting_key"),
+            "base_url": _text("API base URL override", "e.g. the sandbox: http://127.0.0.1:8765/zoho"),
+            "token_url": _text("Token URL override", "default: the data centre's accounts server"),
+            "tax_codes": _text("Tax code map", 'JSON, mapping code to Zoho tax name, e.g. {"VAT20": "VAT 20%"}'),
+            "receivable_account": _text("Receivable account", "account code invoices debit"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "port"],
+            "relabeling": {"login": "Client id", "password": "Client secret"},
+            "placeholders": {"login": "1000.XXXXXXXXXXXXXXXXXXXX", "tenant_id": "e.g. 10234695"},
+        },
+    },
 ]
 
 
