@@ -260,7 +260,7 @@ class Http:
         next_token = None
         if next_pt is not None:
             next_pt.token = next_token = state.opaque_token()
-            state.pages[next_token] = next_pt
+            state.remember(state.pages, next_token, next_pt)
         return page_ids, next_token, pt
 
 

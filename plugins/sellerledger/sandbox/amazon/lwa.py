@@ -56,7 +56,7 @@ def token_endpoint(http: Http) -> Callable[[Request], Awaitable[Response]]:
             if scope not in GRANTLESS_SCOPES:
                 return _oauth_error(400, "invalid_scope", "The request has an invalid parameter : scope")
             token = "Atc|" + secrets.token_urlsafe(96)
-            state.access_tokens[token] = AccessToken(token, "", None, scope, expires)
+            state.remember(state.access_tokens, token, AccessToken(token, "", None, scope, expires))
             return json_response({"access_token": token, "scope": scope, "token_type": "bearer",
                                   "expires_in": state.token_ttl}, headers={"Cache-Control": "no-store"})
         refresh = form.get("refresh_token", "")
@@ -70,7 +70,7 @@ def token_endpoint(http: Http) -> Callable[[Request], Awaitable[Response]]:
             return _oauth_error(400, "invalid_grant", "The request has an invalid grant parameter : refresh_token. "
                                 "User may have revoked or didn't grant the permission.")
         token = "Atza|" + secrets.token_urlsafe(240)[:300]
-        state.access_tokens[token] = AccessToken(token, refresh, region, "", expires)
+        state.remember(state.access_tokens, token, AccessToken(token, refresh, region, "", expires))
         return json_response({"access_token": token, "refresh_token": refresh, "token_type": "bearer",
                               "expires_in": state.token_ttl}, headers={"Cache-Control": "no-store"})
 

@@ -265,7 +265,7 @@ def routes(http: Http, region: str | None) -> list[Route]:
         if state.sandbox.faults.take(API, "getReportDocument", "document_url_expired") is not None:
             issued = now - timedelta(seconds=state.url_ttl + 60)
         key = secrets.token_hex(16)
-        state.urls[key] = (document_id, issued + timedelta(seconds=state.url_ttl))
+        state.remember(state.urls, key, (document_id, issued + timedelta(seconds=state.url_ttl)))
         stamp = issued.strftime("%Y%m%dT%H%M%SZ")
         signature = hashlib.sha256(f"{key}{stamp}".encode()).hexdigest()
         url = (f"{request.url.scheme}://{request.url.netloc}/amazon/_documents/{key}"

@@ -152,6 +152,15 @@ class AmazonState:
             return str(base + 1_000_000 + self._report_seq * 137)
 
     @staticmethod
+    def remember(table: dict[str, Any], key: str, value: Any, limit: int = 20_000) -> None:
+        """Store `value` under `key`, forgetting the oldest quarter of `table` once it holds `limit` entries
+        (paging tokens, URLs and access tokens of a long-running sandbox must not grow without end)."""
+        if len(table) >= limit:
+            for old in list(table)[: limit // 4]:
+                del table[old]
+        table[key] = value
+
+    @staticmethod
     def opaque_token(nbytes: int = 48) -> str:
         """An opaque paging token; base64 with `+`, `/` and `=` as Amazon's are, so clients must encode it."""
         import base64

@@ -68,8 +68,8 @@ def routes(http: Http, region: str | None) -> list[Route]:
                 raise _invalid(f"dataElements is required for resource {path}.")
             kept.append({"method": resource["method"], "path": path, "dataElements": list(elements or [])})
         token = "Atz.sprdt|" + secrets.token_urlsafe(180)
-        state.rdts[token] = RestrictedToken(token, auth.refresh_token, auth.region, kept,
-                                            state.now() + timedelta(seconds=state.token_ttl))
+        state.remember(state.rdts, token, RestrictedToken(token, auth.refresh_token, auth.region, kept,
+                                                          state.now() + timedelta(seconds=state.token_ttl)))
         return json_response({"restrictedDataToken": token, "expiresIn": state.token_ttl})
 
     return [Route("/tokens/2021-03-01/restrictedDataToken",
