@@ -83,6 +83,7 @@ class Sleeps(list[float]):
 
 
 def make_client(fake: FakeSpApi, sleeps: Sleeps | None = None, **overrides: Any) -> SellingPartnerClient:
+    clock = overrides.pop("clock", None)
     config = ClientConfig(
         client_id="amzn1.application-oa2-client.test", client_secret=SECRET, refresh_token=REFRESH,
         region=overrides.pop("region", "NA"), base_url="https://sp.test",
@@ -90,5 +91,5 @@ def make_client(fake: FakeSpApi, sleeps: Sleeps | None = None, **overrides: Any)
         retry=overrides.pop("retry", RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05)),
         **overrides,
     )
-    return SellingPartnerClient(config, transport=httpx.MockTransport(fake), sleep=sleeps if sleeps is not None
-                                else Sleeps())
+    return SellingPartnerClient(config, transport=httpx.MockTransport(fake), clock=clock,
+                                sleep=sleeps if sleeps is not None else Sleeps())

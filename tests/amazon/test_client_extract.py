@@ -70,3 +70,22 @@ def test_finance_extraction_collects_open_and_new_groups_only(fresh_db: str) -> 
     assert second["event_rows_inserted"] == 0 and second["groups_unchanged"] == 2
     assert net == {"G1": Decimal("13.75"), "G2": Decimal("5.00")} and total == Decimal("13.75")
     assert json.loads(fake.api_requests("/G1/")[0].url.params.get("MaxResultsPerPage", "0")) == 100
+
+
+def test_orders_resume_from_the_watermark_and_a_later_backfill_does_not_skip_a_gap(fresh_db: str) -> None:
+    from sellerledger.staging.watermarks import get_watermark
+
+    fake = orders_fake()
+    with make_client(fake, clock=None) as client, psycopg.connect(fresh_db, autocommit=True) as conn:
+        first = extract_orders(client, conn, seller="s", now=NOW, with_lines=False)  # first run: 30 days back
+        mark = get_watermark(conn, "s", "orders")
+        assert first["window_start"] == (NOW - timedelta(days=30, hours=2)).isoformat()
+        assert mark == NOW - timedelta(minutes=3)
+        later = NOW + timedelta(days=1)
+        resumed = extract_orders(client, conn, seller="s", now=later, with_lines=False)
+        assert resumed["window_start"] == (mark - timedelta(hours=2)).isoformat()
+        assert get_watermark(conn, "s", "orders") == later - timedelta(minutes=3)
+        # a backfill of a window starting after the watermark leaves it alone (the gap is not covered)
+        far = later + timedelta(days=20)
+        extract_orders(client, conn, seller="s", start=far - timedelta(days=1), end=far, now=far, with_lines=False)
+        assert get_watermark(conn, "s", "orders") == later - timedelta(minutes=3)

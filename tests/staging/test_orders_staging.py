@@ -73,3 +73,20 @@ def test_order_times_are_timestamptz(fresh_db: str) -> None:
         stage_orders(conn, "s", headers(1))
         purchase = conn.execute("SELECT purchase_date FROM staging.orders").fetchone()[0]
     assert purchase == datetime(2026, 11, 1, 10, tzinfo=UTC)
+
+
+def test_every_table_and_column_of_v003_is_commented(fresh_db: str) -> None:
+    with psycopg.connect(fresh_db) as conn:
+        missing = conn.execute(
+            "SELECT c.relname || '.' || coalesce(a.attname, '') FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'staging'"
+            " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
+            " WHERE c.relname IN ('orders', 'order_lines', 'financial_event_groups', 'financial_event_rows')"
+            "   AND c.relkind = 'r'"
+            "   AND (obj_description(c.oid, 'pg_class') IS NULL OR col_description(c.oid, a.attnum) IS NULL)"
+        ).fetchall()
+        money = conn.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns"
+            " WHERE table_schema = 'staging' AND table_name IN ('orders', 'order_lines', 'financial_event_groups',"
+            " 'financial_event_rows') AND data_type IN ('real', 'double precision', 'money')").fetchall()
+    assert missing == [] and money == []
