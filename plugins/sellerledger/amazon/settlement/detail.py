@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sellerledger.amazon.settlement.parser import SettlementReader
 
 COPY_BATCH = 2000  # lines per COPY text chunk
+_CACHE_LIMIT = 20_000  # posting dates remembered (lines of one order are adjacent)
 
 _POS = {name: i for i, name in enumerate(C.V2_COLUMNS)}
 _I_SID, _I_CURRENCY, _I_AMOUNT = _POS["settlement-id"], _POS["currency"], _POS["amount"]
@@ -72,7 +73,7 @@ class PostedDates:
         elif value < self.early:
             verdict = _DEFERRED
         result = (value, pg_text, as_is and text == text.strip(), verdict)
-        if len(self.times) > 100_000:
+        if len(self.times) > _CACHE_LIMIT:
             self.times.clear()
             self.times[""] = (None, "", True, _INSIDE)
         self.times[text] = result
@@ -94,7 +95,7 @@ class PostedDates:
             verdict = _DEFERRED
         result = (value, value.isoformat(), as_is, verdict)
         if unambiguous:
-            if len(self.days) > 100_000:
+            if len(self.days) > _CACHE_LIMIT:
                 self.days.clear()
                 self.days[""] = (None, "", True, _INSIDE)
             self.days[text] = result

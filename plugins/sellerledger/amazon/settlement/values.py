@@ -15,7 +15,7 @@ AMOUNT_EXPECTED = "an amount such as -12.34, 1,234.56 or 1.234,56"
 DATE_EXPECTED = "a date-time such as '2026-06-17 08:14:22 UTC', '2025-06-05T22:07:18+00:00' or '17.06.2026 08:14:22 UTC'"
 SHORT_DATE_EXPECTED = "a date such as 2026-06-17, 17.06.2026 or 06/17/26"
 
-_CACHE_LIMIT = 200_000
+_CACHE_LIMIT = 20_000  # entries per cache; cleared when full, so memory stays bounded
 _MISSING = object()
 _ASCII_DIGITS = frozenset("0123456789")
 _GROUP_SPACES = (" ", "\u00a0", "\u202f", "'")  # thousand separators besides . and ,
