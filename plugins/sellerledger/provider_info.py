@@ -44,7 +44,9 @@ CONNECTION_TYPES: list[dict[str, Any]] = [
         "conn-fields": {
             "refresh_token": _secret("LWA refresh token", "Atzr|… from the seller's authorisation"),
             "region": _text("Region", "SP-API region: NA, EU or FE", "NA"),
-            "marketplaces": _text("Marketplaces", "comma-separated ids or country codes (empty: all of the region)"),
+            "marketplaces": _text("Marketplaces", "comma-separated ids or country codes the seller sells in "
+                                  "(empty: every marketplace of the region, which Amazon refuses for a seller "
+                                  "not registered in all of them)"),
             "seller_id": _text("Seller id", "merchant token; keys the seller's shared rate-limit budget"),
             "base_url": _text("Base URL override", "e.g. the sandbox: http://127.0.0.1:8765/amazon"),
             "lwa_token_url": _text("LWA token URL override", "default https://api.amazon.com/auth/o2/token"),
