@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.sandbox.amazon.conftest import Sp, body
+from tests.sandbox.amazon.conftest import Sp, body, validate
 
 US = "ATVPDKIKX0DER"
 QUOTA = {"code": "QuotaExceeded", "message": "You exceeded your quota for the requested resource.", "details": ""}
@@ -31,6 +31,7 @@ def test_a_burst_beyond_the_limit_is_throttled_and_paced_calls_never_are(make_sp
     throttled = [r for r in burst[20:] if r.status_code == 429]
     assert len(throttled) >= 4
     assert body(throttled[0]) == {"errors": [QUOTA]}
+    validate("ordersV0.json", "/orders/v0/orders", "get", throttled[0])
     assert throttled[0].headers["x-amzn-requestid"] and "x-amzn-ratelimit-limit" not in throttled[0].headers
     inventory = sp.get("/fba/inventory/v1/summaries", {"granularityType": "Marketplace", "granularityId": US,
                                                        "marketplaceIds": US})
@@ -82,6 +83,7 @@ def test_generic_faults_answer_in_the_sp_api_format(make_sp):
     assert body(_orders(sp)) == {"errors": [QUOTA]}
     unavailable = sp.get("/finances/v0/financialEventGroups")
     assert unavailable.status_code == 503 and body(unavailable)["errors"][0]["code"] == "ServiceUnavailable"
+    validate("financesV0.json", "/finances/v0/financialEventGroups", "get", unavailable)
     assert _orders(sp).status_code == 200
 
 
