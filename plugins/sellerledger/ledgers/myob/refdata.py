@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 DEFAULT_TAX_ALIASES = {"NONE": "N-T"}  # MYOB's "not reportable" code
 CUSTOMER_NOTES = "Amazon marketplace customer: orders and refunds posted by sellerledger"
 CONFLICT_RETRIES = 4
+# MYOB classes by DisplayID digit: 4 income, 8 other income; 5 cost of sales, 6 expense, 9 other expense
+SAME_SIDE = {"4": ("8",), "8": ("4",), "5": ("6", "9"), "6": ("5", "9"), "9": ("5", "6")}
 
 
 def link(record: Mapping[str, Any]) -> dict[str, str]:
@@ -53,12 +55,15 @@ class MyobRefData:
         return self._accounts
 
     def account(self, display_id: str) -> dict[str, Any]:
-        """The account with this DisplayID; failing that, the only account with the same number after the
-        class digit (a mapping may write `4-4040` for what the file classes as other income, `8-4040`)."""
+        """The account with this DisplayID; failing that, the only account with the same number in a class on
+        the same side of the P&L (a mapping may write `4-4040` for what the file classes as other income,
+        `8-4040`; income never becomes expense, nor anything a balance-sheet account)."""
         record = self.accounts().get(display_id)
-        if record is None:
-            number = display_id.split("-", 1)[-1]
-            same = [a for a in self.accounts().values() if str(a["DisplayID"]).split("-", 1)[-1] == number]
+        if record is None and "-" in display_id:
+            klass, number = display_id.split("-", 1)
+            same = [a for a in self.accounts().values()
+                    if str(a["DisplayID"]).partition("-")[2] == number
+                    and str(a["DisplayID"]).partition("-")[0] in SAME_SIDE.get(klass, ())]
             if len(same) == 1:
                 record = same[0]
                 log.warning("myob: account %s is %s in the company file; using it", display_id, record["DisplayID"])

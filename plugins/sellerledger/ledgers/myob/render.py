@@ -179,7 +179,8 @@ def _invoice(doc: Document, refs: MyobRefData) -> tuple[str, dict[str, Any], Dec
                                "ShipQuantity": quantity, "UnitPrice": price, "Total": total, "TaxCode": link(tax)})
     order_id = dict(doc.meta).get("order_id", doc.reference)
     tracking = dict(doc.meta).get("tracking_number")
-    comment = f"Amazon order {order_id} on {doc.marketplace}" + (f", tracking {tracking}" if tracking else "")
+    store = doc.customer or doc.marketplace
+    comment = f"Amazon order {order_id} on {store} ({doc.marketplace})" + (f", tracking {tracking}" if tracking else "")
     payload: dict[str, Any] = {
         "Number": reference(doc),
         "Date": _date(doc),
