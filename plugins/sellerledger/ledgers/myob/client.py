@@ -52,13 +52,14 @@ class MyobClient:
     max_batch = 1
 
     def __init__(self, api: MyobApi, refs: MyobRefData, *, tenant: str, company_file_url: str,
-                 policy: Any, sleep: Callable[[float], None] = time.sleep) -> None:
+                 policy: Any, sleep: Callable[[float], None] = time.sleep, tokens: Any = None) -> None:
         self.api = api
         self.refs = refs
         self.tenant = tenant
         self.company_file_url = company_file_url
         self._policy = policy
         self._sleep = sleep
+        self.tokens = tokens  # the OAuthTokens (refresh count for run reports)
 
     @property
     def calls(self) -> dict[str, int]:
@@ -192,5 +193,5 @@ def client_from_connection(
     refs = MyobRefData(api, policy=policy, tax_aliases=_tax_aliases(extra.get("tax_codes")),
                        receivable_account=str(extra.get("receivable_account") or "") or None, sleep=sleep)
     return MyobClient(api, refs, tenant=conn.tenant_id or url.rsplit("/", 1)[-1], company_file_url=url,
-                      policy=policy, sleep=sleep)
+                      policy=policy, sleep=sleep, tokens=tokens)
 

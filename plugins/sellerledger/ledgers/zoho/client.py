@@ -54,7 +54,7 @@ class ZohoClient:
     max_batch = 1
 
     def __init__(self, api: ZohoApi, refs: ZohoRefData, *, unique_field: str | None, data_centre: str,
-                 policy: Any, sleep: Callable[[float], None] = time.sleep) -> None:
+                 policy: Any, sleep: Callable[[float], None] = time.sleep, tokens: Any = None) -> None:
         self.api = api
         self.refs = refs
         self.tenant = api.org_id
@@ -62,6 +62,7 @@ class ZohoClient:
         self.data_centre = data_centre
         self._policy = policy
         self._sleep = sleep
+        self.tokens = tokens  # the OAuthTokens (refresh count for run reports)
 
     @property
     def calls(self) -> dict[str, int]:
@@ -222,4 +223,4 @@ def client_from_connection(
     refs = ZohoRefData(api, policy=policy, tax_aliases=_aliases(extra.get("tax_codes")),
                        receivable_account=str(extra.get("receivable_account") or "") or None, sleep=sleep)
     return ZohoClient(api, refs, unique_field=str(unique) if unique else None, data_centre=dc, policy=policy,
-                      sleep=sleep)
+                      sleep=sleep, tokens=tokens)
