@@ -7,6 +7,7 @@ of them negative, several crossing a month end (up to three parts), refunds of o
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -21,7 +22,7 @@ import pytest
 
 from sellerledger.accounting.build import build_documents
 from sellerledger.accounting.mappings import load_mapping
-from sellerledger.accounting.model import Document, DocumentKind
+from sellerledger.accounting.model import Document, DocumentKind, LineRole
 from sellerledger.accounting.policy import AccountingPolicy
 from sellerledger.accounting.source import Settlement, SettlementLine
 from sellerledger.amazon.ratelimit import MemoryBucketStore
@@ -194,8 +195,7 @@ def counted(summaries: Sequence[PostingSummary]) -> dict[str, int]:
     totals: dict[str, int] = defaultdict(int)
     for summary in summaries:
         for name, value in summary.as_dict().items():
-            if isinstance(value, int):
-                totals[name] += value
+            totals[name] += value if isinstance(value, int) else len(value)  # type: ignore[arg-type]
     return dict(totals)
 
 
@@ -204,3 +204,19 @@ def kinds(documents: Sequence[Document]) -> dict[str, int]:
     for doc in documents:
         counts[DocumentKind(doc.kind).value] += 1
     return dict(counts)
+
+
+def reprice(document: Document, delta: Decimal) -> Document:
+    """The same document (same key) with its first invoice line changed by `delta`: the receivable and
+    the matching income line move with it, so it still balances. What a changed source looks like."""
+    first = document.invoice_lines[0]
+    lines, moved = [], False
+    for line in document.lines:
+        if line.role == LineRole.RECEIVABLE:
+            line = dataclasses.replace(line, amount=line.amount + delta)
+        elif not moved and line.account == first.account and line.category == first.category:
+            line, moved = dataclasses.replace(line, amount=line.amount - delta), True
+        lines.append(line)
+    assert moved, "no income line matches the first invoice line"
+    invoice_lines = (dataclasses.replace(first, amount=first.amount + delta), *document.invoice_lines[1:])
+    return dataclasses.replace(document, lines=tuple(lines), invoice_lines=invoice_lines)

@@ -174,6 +174,7 @@ class QboClient:
                 log.info("qbo: %s %s changed while we updated it (attempt %d); refetching", entity,
                          document.reference, attempt)
             except LedgerError as exc:
+                self._faulted[document.key] = self._faulted.get(document.key, 0) + 1
                 return PostResult(document.key, ledger_id=found.ledger_id, error=exc, action="update")
         return PostResult(document.key, ledger_id=found.ledger_id, action="update",
                           error=last or FatalError("qbo update failed", ledger="qbo"))

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sellerledger.ledgers.qbo.client import QboClient
 
 ITEM_NAME_MAX = 100
+DUPLICATE_NAME = "6240"
 NAMESPACE = uuid.UUID("0b7c8e0e-57a4-4d3e-9d3e-5e11e71ed9e1")
 
 
@@ -117,12 +118,18 @@ class QboRefs:
         key = (name, currency)
         if key in self._customers:
             return self._customers[key]
-        rows = self.client.query(select("Customer", DisplayName=name))
-        rows = [r for r in rows.get("Customer", []) if r.get("Active", True)]
-        if not rows:
-            body = {"DisplayName": name, "CompanyName": name, "CurrencyRef": {"value": currency}}
-            created = self.client.post("Customer", "customer", body, request_id("customer", name, currency))
-            rows = [created["Customer"]]
+        rows = self._customers_named(name)
+        body = {"DisplayName": name, "CompanyName": name, "CurrencyRef": {"value": currency}}
+        for attempt in range(2):  # a Fault (nothing saved) is replayed for its requestid: retry under a new one
+            if rows:
+                break
+            try:
+                rows = [self.client.post("Customer", "customer", body,
+                                         request_id("customer", name, currency, str(attempt)))["Customer"]]
+            except FatalError as exc:
+                rows = self._customers_named(name) if exc.code == DUPLICATE_NAME else []
+                if not rows and attempt == 1:
+                    raise
         customer = rows[0]
         held = (customer.get("CurrencyRef") or {}).get("value", currency)
         if held != currency:
@@ -130,6 +137,10 @@ class QboRefs:
                              operation="render")
         self._customers[key] = str(customer["Id"])
         return self._customers[key]
+
+    def _customers_named(self, name: str) -> list[dict[str, Any]]:
+        rows = self.client.query(select("Customer", DisplayName=name)).get("Customer", [])
+        return [row for row in rows if row.get("Active", True)]
 
     def items(self) -> dict[str, dict[str, Any]]:
         if self._items is None:
