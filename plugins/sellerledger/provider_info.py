@@ -100,6 +100,45 @@ CONNECTION_TYPES: list[dict[str, Any]] = [
             "placeholders": {"login": "1000.XXXXXXXXXXXXXXXXXXXX", "tenant_id": "e.g. 10234695"},
         },
     },
+    {
+        "connection-type": "xero",
+        "hook-class-name": "sellerledger.hooks.xero.XeroHook",
+        "hook-name": "Xero",
+        "conn-fields": {
+            "refresh_token": _secret("Refresh token", "from the consent step with offline_access (rotates; kept encrypted)"),
+            "tenant_id": _text("Tenant id", "the organisation's xero-tenant-id (GET /connections)"),
+            "base_url": _text("API base URL override", "default https://api.xero.com/api.xro/2.0"),
+            "token_url": _text("Token URL override", "default https://identity.xero.com/connect/token"),
+            "payout_account": _text("Payout transit account", "account code the payout passes through to the bank; "
+                                    "default: the mapping's clearing account"),
+            "seller": _text("Seller", "mapping overrides (include/mappings/overrides/<seller>.yaml)"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "port"],
+            "relabeling": {"login": "Client id", "password": "Client secret"},
+            "placeholders": {"login": "32-character Xero app client id",
+                             "tenant_id": "e.g. 70784a63-d24b-46a9-a4db-0e70a274b056"},
+        },
+    },
+    {
+        "connection-type": "quickbooks_online",
+        "hook-class-name": "sellerledger.hooks.qbo.QuickBooksOnlineHook",
+        "hook-name": "QuickBooks Online",
+        "conn-fields": {
+            "refresh_token": _secret("Refresh token", "from the consent step (may change on every refresh; kept encrypted)"),
+            "tenant_id": _text("Realm id", "the company id (realmId on the OAuth redirect)"),
+            "base_url": _text("API base URL override", "default https://quickbooks.api.intuit.com; Intuit sandbox "
+                              "companies: https://sandbox-quickbooks.api.intuit.com"),
+            "token_url": _text("Token URL override", "default https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"),
+            "order_id_field": _text("Order id custom field", "DefinitionId of the invoice custom field for the Amazon "
+                                    "order id (optional)"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "port"],
+            "relabeling": {"login": "Client id", "password": "Client secret"},
+            "placeholders": {"login": "AB...", "tenant_id": "e.g. 9130357016548172"},
+        },
+    },
 ]
 
 

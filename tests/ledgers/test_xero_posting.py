@@ -178,6 +178,10 @@ def test_a_changed_invoice_is_updated_while_unpaid_and_adjusted_once_paid(xsb: S
     credits = client._list("CreditNotes", 'CreditNoteNumber.StartsWith("AMZ-111-0000002-0000002")')
     assert [(r["Total"], r["Type"]) for r in credits] == [(Decimal("2.00"), "ACCRECCREDIT")]  # the difference
     assert post_documents(client, log, cheaper, conn_id="xero_test").skipped == [july_invoice.key]
+    entry = log.get_many([july_invoice.key])[july_invoice.key]
+    assert client.read(entry.ledger_id, "order_invoice").total == Decimal("23.00") == cheaper[0].total
+    june_entry = log.get_many([june_invoice.key])[june_invoice.key]
+    assert client.read(june_entry.ledger_id, "order_invoice").total == Decimal("41.70")
     assert xsb.trial_balance()[("4000", "USD")] == Decimal("-38.50") - Decimal("25.00") + Decimal("2.00")
 
 

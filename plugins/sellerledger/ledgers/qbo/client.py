@@ -12,6 +12,7 @@ a stale one (400, Fault 5010) is refetched and retried.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from decimal import Decimal
@@ -30,6 +31,9 @@ from sellerledger.ledgers.restkit import MultiLimiter, bearer_headers, retry_pol
 from sellerledger.staging.token_store import TokenStore
 
 log = logging.getLogger(__name__)
+
+TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+BASE_URL = "https://quickbooks.api.intuit.com"
 
 MINOR_VERSION = "75"
 BATCH = 30
@@ -203,13 +207,14 @@ def client_from_connection(conn: LedgerConnection, *, token_store: TokenStore | 
                                         ("password (client secret)", conn.client_secret),
                                         ("extra refresh_token", conn.refresh_token),
                                         ("extra tenant_id (realm id)", conn.tenant_id),
-                                        ("extra token_url", conn.token_url)) if not value]
+                                        ) if not value]
     if missing:
         raise ValueError(f"qbo connection {conn.conn_id!r} lacks {', '.join(missing)}")
+    conn = dataclasses.replace(conn, token_url=conn.token_url or TOKEN_URL, base_url=conn.base_url or BASE_URL)
     tokens = oauth_tokens(conn, auth_style="basic", token_store=token_store)
     pacing = MultiLimiter(limiter(conn, LIMITS, store=bucket_store), ("calls",))
     http = LedgerHttp(
-        "qbo", conn.base_url or "https://quickbooks.api.intuit.com",
+        "qbo", conn.base_url,
         auth_headers=bearer_headers(tokens), refresh=tokens.invalidate, classify=classify, limiter=pacing,  # type: ignore[arg-type]
         retry=retry_policy(conn), transport=transport,
     )

@@ -14,6 +14,7 @@ parts found in an earlier, interrupted attempt are not posted again.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -35,6 +36,9 @@ from sellerledger.ledgers.xero.refdata import XeroRefs, where_literal
 from sellerledger.staging.token_store import TokenStore
 
 log = logging.getLogger(__name__)
+
+TOKEN_URL = "https://identity.xero.com/connect/token"
+BASE_URL = "https://api.xero.com/api.xro/2.0"
 
 LIMITS = {"minute": OperationLimit(rate=60 / 60.0, burst=60), "day": OperationLimit(rate=5000 / 86400.0, burst=5000)}
 BATCH = 50
@@ -210,11 +214,17 @@ class XeroClient:
         return rows[0]
 
     def read(self, ledger_id: str, kind: str) -> ReadBack:
-        primary = ledger_id.split("+")[0]
+        primary = ledger_id.split("+")[0].split("~")[0]
         if kind in (DocumentKind.ORDER_INVOICE, DocumentKind.CREDIT_NOTE):
             collection = rx.INVOICES if kind == DocumentKind.ORDER_INVOICE else rx.CREDIT_NOTES
             row = self.get_one(collection, primary)
-            return ReadBack(primary, Decimal(str(row["Total"])), str(row.get("CurrencyCode")), row.get("Status"),
+            total = Decimal(str(row["Total"]))
+            for adjustment in ledger_id.split("~")[1:]:  # adjustments of a settled invoice (see update.py)
+                letter, _, adjustment_id = adjustment.partition(":")
+                other = rx.INVOICES if letter == "I" else rx.CREDIT_NOTES
+                sign = 1 if other == collection else -1
+                total += sign * Decimal(str(self.get_one(other, adjustment_id)["Total"]))
+            return ReadBack(primary, total, str(row.get("CurrencyCode")), row.get("Status"),
                             row.get(rx.NUMBER_FIELD[collection]))
         row = self.get_one(rx.JOURNALS, primary)
         debits = sum((Decimal(str(line["LineAmount"])) for line in row.get("JournalLines", [])
@@ -230,13 +240,14 @@ def client_from_connection(conn: LedgerConnection, *, token_store: TokenStore | 
                                         ("password (client secret)", conn.client_secret),
                                         ("extra refresh_token", conn.refresh_token),
                                         ("extra tenant_id", conn.tenant_id),
-                                        ("extra token_url", conn.token_url)) if not value]
+                                        ) if not value]
     if missing:
         raise ValueError(f"xero connection {conn.conn_id!r} lacks {', '.join(missing)}")
+    conn = dataclasses.replace(conn, token_url=conn.token_url or TOKEN_URL, base_url=conn.base_url or BASE_URL)
     tokens = oauth_tokens(conn, auth_style="basic", token_store=token_store)
     pacing = MultiLimiter(limiter(conn, LIMITS, store=bucket_store), ("minute", "day"))
     http = LedgerHttp(
-        "xero", conn.base_url or "https://api.xero.com/api.xro/2.0",
+        "xero", conn.base_url,
         auth_headers=bearer_headers(tokens, {"xero-tenant-id": conn.tenant_id}), refresh=tokens.invalidate,
         classify=classify, limiter=pacing, retry=retry_policy(conn), transport=transport,  # type: ignore[arg-type]
     )

@@ -66,7 +66,8 @@ def _net(lines: list[tuple[str, str, tuple[tuple[str, str], ...], Decimal]], sig
 
 def _update_sales(client: XeroClient, document: LedgerDocument, found: Found, part: rx.Part) -> PostResult:
     collection = part.collection
-    current = client.get_one(collection, found.ledger_id)
+    primary = found.ledger_id.split("~")[0]
+    current = client.get_one(collection, primary)
     status = str(current.get("Status", "")).upper()
     if status in ("DELETED", "VOIDED"):
         raise FatalError(f"xero: {part.ref} is {status} in Xero; repost it by hand or clear its posting log entry",
@@ -77,14 +78,16 @@ def _update_sales(client: XeroClient, document: LedgerDocument, found: Found, pa
     else:
         settled = total - Decimal(str(current.get("RemainingCredit", total)))
     if status == "AUTHORISED" and settled == 0:
-        _post(client, document, collection, found.ledger_id, part.body)
+        _post(client, document, collection, primary, part.body)
         return PostResult(document.key, ledger_id=found.ledger_id, action="update")
     adjustment = _adjust(client, document, part, current)
-    return PostResult(document.key, ledger_id=found.ledger_id, version=adjustment, action="update")
+    ledger_id = found.ledger_id + (f"~{adjustment}" if adjustment and adjustment not in found.ledger_id else "")
+    return PostResult(document.key, ledger_id=ledger_id, action="update")
 
 
 def _adjust(client: XeroClient, document: LedgerDocument, part: rx.Part, current: dict[str, Any]) -> str | None:
-    """Post the difference between the new lines and what Xero holds (original plus earlier adjustments)."""
+    """Post the difference between the new lines and what Xero holds (original plus earlier adjustments);
+    returns `I:<InvoiceID>` or `C:<CreditNoteID>` of the adjustment, None when amounts already agree."""
     original = part.collection
     other = rx.CREDIT_NOTES if original == rx.INVOICES else rx.INVOICES
     held = _net(rx.sales_lines(current))
@@ -123,7 +126,7 @@ def _adjust(client: XeroClient, document: LedgerDocument, part: rx.Part, current
     if progress.error is not None:
         raise progress.error
     log.warning("xero: %s was already settled; posted adjustment %s for %s", part.ref, number, total)
-    return progress.ids[number]
+    return f"{'I' if collection == rx.INVOICES else 'C'}:{progress.ids[number]}"
 
 
 def _update_settlement(client: XeroClient, document: LedgerDocument, found: Found, parts: list[rx.Part]) -> PostResult:
