@@ -194,20 +194,41 @@ def _tax_account(code: str) -> str:
     return "2110" if code.upper().startswith("VAT") else "2100"
 
 
+def inclusive_tax(amount: Decimal, rate: Decimal, currency: str) -> Decimal:
+    """Tax a ledger extracts from a tax-inclusive amount (MYOB lines, Zoho invoices)."""
+    step = Decimal("1") if currency == "JPY" else Decimal("0.01")
+    return (amount * rate / (100 + rate)).quantize(step, rounding=ROUND_HALF_UP)
+
+
+def added_tax(amount: Decimal, rate: Decimal, currency: str) -> Decimal:
+    """Tax of a Zoho journal line worth `amount` with tax added on top of its net: the tax of the largest
+    net (in cents) whose net plus tax does not exceed the amount (the rest is an untaxed cent)."""
+    step = Decimal("1") if currency == "JPY" else Decimal("0.01")
+    magnitude = abs(amount)
+    best = Decimal(0)
+    net = (magnitude * 100 / (100 + rate)).quantize(step) - 3 * step
+    while net <= magnitude:
+        tax = (net * rate / 100).quantize(step, rounding=ROUND_HALF_UP)
+        if net + tax <= magnitude:
+            best = tax
+        net += step
+    return best if amount >= 0 else -best
+
+
 def _split(totals: dict[tuple[str, str], Decimal], account: str, currency: str, amount: Decimal,
-           tax_code: str | None) -> None:
+           tax_code: str | None, tax_of: Callable[[Decimal, Decimal, str], Decimal] = inclusive_tax) -> None:
     rate = TAX_RATES.get(tax_code or "")
-    tax = Decimal(0)
-    if rate:
-        step = Decimal("1") if currency == "JPY" else Decimal("0.01")
-        tax = (amount * rate / (100 + rate)).quantize(step, rounding=ROUND_HALF_UP)
+    tax = tax_of(amount, rate, currency) if rate else Decimal(0)
+    if tax:
         totals[(_tax_account(tax_code or ""), currency)] += tax
     totals[(account, currency)] += amount - tax
 
 
-def expected_balances(documents: Iterable[Document], code: Callable[[str], str] = lambda c: c
+def expected_balances(documents: Iterable[Document], code: Callable[[str], str] = lambda c: c, *,
+                      journal_tax: Callable[[Decimal, Decimal, str], Decimal] = inclusive_tax
                       ) -> dict[tuple[str, str], Decimal]:
-    """The trial balance the documents should leave (see the module docstring)."""
+    """The trial balance the documents should leave (see the module docstring); `journal_tax` is how the
+    ledger taxes a journal line (`added_tax` for Zoho)."""
     totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for doc in documents:
         if doc.kind in (DocumentKind.ORDER_INVOICE, DocumentKind.CREDIT_NOTE):
@@ -220,7 +241,7 @@ def expected_balances(documents: Iterable[Document], code: Callable[[str], str] 
             if line.role in (LineRole.CLEARING, LineRole.RECEIVABLE):
                 totals[(RECEIVABLE, doc.currency)] += line.amount
             else:
-                _split(totals, code(line.account), doc.currency, line.amount, line.tax_code)
+                _split(totals, code(line.account), doc.currency, line.amount, line.tax_code, journal_tax)
     return {key: value for key, value in sorted(totals.items()) if value != 0}
 
 

@@ -6,7 +6,9 @@ whose code or name is equal to it, ignoring case, blanks and punctuation ("VAT 2
 the connection's explicit `tax_codes` aliases ({mapping code: ledger code or name}) are applied.
 
 Amazon amounts include the tax they carry, so documents post tax-inclusive. A ledger that adds tax on
-top of a line (Zoho journals) gets the net that, with the ledger's own rounding, gives back the amount.
+top of a line (Zoho journals) gets the net that, with the ledger's own rounding, gives back the amount;
+where no net does (246.92 at 19%: 207.49 gives 246.91, 207.50 gives 246.93), the missing cent is posted
+untaxed beside it, so the account and tax together always hold Amazon's amount exactly.
 """
 
 from __future__ import annotations
@@ -45,6 +47,21 @@ def quantum(currency: str) -> Decimal:
 def tax_on(net: Decimal, rate: Decimal, currency: str) -> Decimal:
     """Tax a ledger adds on top of `net` at `rate` percent (half-up to the currency's minor unit)."""
     return (net * rate / 100).quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def inclusive_parts(amount: Decimal, rate: Decimal, currency: str) -> tuple[Decimal, Decimal, Decimal]:
+    """(net, tax, rest) of a positive tax-inclusive `amount` for a ledger adding tax on top: the largest net
+    whose net + tax_on(net) does not exceed the amount, and the rest (0, or the cent no net reaches) to
+    post untaxed beside it. net + tax + rest == amount always."""
+    exact = inclusive_net(amount, rate, currency)
+    if exact is not None:
+        return exact[0], exact[1], Decimal(0)
+    step = quantum(currency)
+    net = (amount * 100 / (100 + rate)).quantize(step, rounding=ROUND_HALF_UP) + step
+    while net + tax_on(net, rate, currency) > amount:
+        net -= step
+    tax = tax_on(net, rate, currency)
+    return net, tax, amount - net - tax
 
 
 def inclusive_net(amount: Decimal, rate: Decimal, currency: str) -> tuple[Decimal, Decimal] | None:

@@ -9,7 +9,8 @@
   amounts; the payout on the merchant deposits (bank) account, a negative settlement on the payable
   account. Clearing lines go to Accounts Receivable with the marketplace's customer, where its invoices
   and credit notes sit. Zoho adds a line's tax on top of its amount, so a taxed line is sent as the
-  net that, with Zoho's rounding, gives back Amazon's tax-inclusive amount.
+  net that, with Zoho's rounding, gives back Amazon's tax-inclusive amount (plus an untaxed cent where
+  no net does: `tax_codes.inclusive_parts`).
 - A document not in the organization's base currency carries `currency_id` and `exchange_rate` (the
   settlement's conversion rate, when the payout was converted to the base currency).
 """
@@ -107,7 +108,7 @@ def _sales(doc: Document, refs: ZohoRefData) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------- journals
-def _journal_line(doc: Document, line: JournalLine, refs: ZohoRefData) -> dict[str, Any]:
+def _journal_lines(doc: Document, line: JournalLine, refs: ZohoRefData) -> list[dict[str, Any]]:
     gross = abs(line.amount)
     item: dict[str, Any] = {"debit_or_credit": "credit" if line.amount < 0 else "debit",
                             "description": line.description[:DESCRIPTION_MAX]}
@@ -119,14 +120,12 @@ def _journal_line(doc: Document, line: JournalLine, refs: ZohoRefData) -> dict[s
         item["account_id"] = refs.account(line.account)["account_id"]
     tax = refs.tax(line.tax_code)
     if tax is None:
-        item["amount"] = gross
-        return item
-    split = tax_codes.inclusive_net(gross, refs.tax_rate(tax), doc.currency)
-    if split is None:
-        raise _fatal(f"{doc.key}: no net amount gives {gross} with {tax.get('tax_name')} added on top")
-    item["amount"] = split[0]
-    item["tax_id"] = tax["tax_id"]
-    return item
+        return [{**item, "amount": gross}]
+    net, _, rest = tax_codes.inclusive_parts(gross, refs.tax_rate(tax), doc.currency)
+    items = [{**item, "amount": net, "tax_id": tax["tax_id"]}]
+    if rest:  # the cent no taxed net reaches (see tax_codes)
+        items.append({**item, "amount": rest, "description": f"{line.description} (tax rounding)"[:DESCRIPTION_MAX]})
+    return items
 
 
 def _journal(doc: Document, refs: ZohoRefData) -> dict[str, Any]:
@@ -136,6 +135,6 @@ def _journal(doc: Document, refs: ZohoRefData) -> dict[str, Any]:
         "notes": doc.narration[:NOTES_MAX],
         "journal_type": "both",
         "status": "published",
-        "line_items": [_journal_line(doc, line, refs) for line in doc.lines],
+        "line_items": [item for line in doc.lines for item in _journal_lines(doc, line, refs)],
         **_currency(doc, refs),
     }
