@@ -85,7 +85,7 @@ class Flow(BaseModel):
     seller: str
     marketplaces: list[str] = Field(min_length=1)
     region: Literal["na", "eu", "fe"] | None = None
-    amazon_conn_id: str
+    amazon_conn_id: str | dict[Literal["na", "eu", "fe"], str]
     ledger: Literal["myob", "qbo", "xero", "wave", "zoho"]
     ledger_conn_id: str
     posting_mode: Literal["summary", "per_order"] = "summary"
@@ -93,6 +93,7 @@ class Flow(BaseModel):
     schedule: Schedule = Field(default_factory=Schedule)
     mapping_set: str | None = None
     unmapped: Literal["hold", "suspense"] = "hold"
+    split_by_month: bool = True
     start_date: date = date(2026, 1, 1)
     catchup: bool = False
     owner: str = "sellerledger"
@@ -136,6 +137,26 @@ class Flow(BaseModel):
     @property
     def regions(self) -> list[str]:
         return sorted({MARKETPLACE_REGION[code] for code in self.marketplaces})
+
+    def amazon_conn_for(self, region: str) -> str:
+        """The SP-API connection of `region` (one connection id, or one per region)."""
+        if isinstance(self.amazon_conn_id, str):
+            return self.amazon_conn_id
+        try:
+            return self.amazon_conn_id[region]  # type: ignore[index]
+        except KeyError:
+            raise ValueError(f"flow {self.id}: no amazon_conn_id for region {region!r}") from None
+
+    def marketplaces_in(self, region: str) -> list[str]:
+        return [code for code in self.marketplaces if MARKETPLACE_REGION[code] == region]
+
+    @model_validator(mode="after")
+    def _every_region_connected(self) -> Flow:
+        if isinstance(self.amazon_conn_id, dict):
+            missing = [region for region in self.regions if region not in self.amazon_conn_id]
+            if missing:
+                raise ValueError(f"amazon_conn_id has no connection for region(s) {missing} of the marketplaces")
+        return self
 
     @property
     def pool(self) -> str:

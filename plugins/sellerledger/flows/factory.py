@@ -1,8 +1,8 @@
 """The DAG factory: one DAG per flow in flows.yaml (`sellerledger__<flow>`), wiring only.
 
-discover → extract orders / financial events / settlement documents (mapped per report) → check (held
-settlements leave the run) → build documents → post (mapped per settlement, in the ledger tenant's pool)
-→ reconcile → summary. Task bodies live in `sellerledger.flows.tasks`; XCom carries ids and counts only.
+discover → extract orders / financial events / settlement documents → check and build documents (held
+settlements leave the run) → post (mapped per settlement, in the ledger tenant's pool) → reconcile →
+summary. Task bodies live in `sellerledger.flows.tasks`; XCom carries ids and counts only.
 When Airflow's parsing context names one DAG, only that DAG is built.
 """
 
@@ -13,8 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, Asset, Param, get_parsing_context, task
-from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, get_parsing_context, task
 
 from sellerledger.flows.config import Flow, FlowError, load_flows
 
@@ -35,9 +34,8 @@ ones to **{ledger_name}** (connection `{ledger_conn}`) exactly once.
 | `discover` | lists settlement reports and event groups since the watermark (or the params' range / ids) |
 | `extract_orders` | orders and, from one order report per window, their lines |
 | `extract_financial_events` | event groups and events, re-collecting recent groups for late events |
-| `stage_settlement` | downloads one settlement report, keeps the raw file, stages its lines (mapped per report) |
-| `check_settlements` | sums, event-group agreement, currency, dates, duplicates, mappings; failures are **held** with reasons |
-| `build_documents` | the accounting documents of each validated settlement (summary or per-order) |
+| `extract_settlements` | downloads new settlement reports, keeps the raw files, stages their lines |
+| `check_settlements` | sums, event-group agreement, currency, dates, duplicates, mappings, then builds and stores the accounting documents; failures are **held** with reasons |
 | `post_settlement` | posts one settlement's documents (pool `{pool}`); a dry run only shows them |
 | `reconcile` | reads the postings back from the ledger and marks settlements reconciled |
 | `summary` | counts and totals in the log and in `ops.run_summaries` |
@@ -111,28 +109,18 @@ def build_flow_dag(flow: Flow) -> DAG:
 
             return tasks.extract_financial_events(flow_id, tasks.RunContext.from_airflow(context), plan)
 
-        @task
-        def report_ids(plan: dict[str, Any]) -> list[str]:
-            return list(plan["report_ids"])
-
-        @task(outlets=[STAGED_SETTLEMENTS], map_index_template="{{ report_id }}")
-        def stage_settlement(report_id: str, **context: Any) -> str | None:
+        @task(outlets=[STAGED_SETTLEMENTS])
+        def extract_settlements(plan: dict[str, Any], **context: Any) -> dict[str, Any]:
             from sellerledger.flows import tasks
 
-            return tasks.stage_settlement(flow_id, tasks.RunContext.from_airflow(context), report_id)
+            return tasks.extract_settlements(flow_id, tasks.RunContext.from_airflow(context), plan)
 
-        @task(trigger_rule="all_done")
-        def check_settlements(plan: dict[str, Any], staged: list[str | None], orders: dict[str, int],
+        @task
+        def check_settlements(plan: dict[str, Any], extracted: dict[str, Any], orders: dict[str, int],
                               events: dict[str, int], **context: Any) -> list[str]:
             from sellerledger.flows import tasks
 
-            return tasks.check_settlements(flow_id, tasks.RunContext.from_airflow(context), plan, staged)
-
-        @task
-        def build_documents(validated: list[str], **context: Any) -> list[str]:
-            from sellerledger.flows import tasks
-
-            return tasks.build_documents(flow_id, tasks.RunContext.from_airflow(context), validated)
+            return tasks.check_settlements(flow_id, tasks.RunContext.from_airflow(context), plan, extracted)
 
         @task(pool=flow.pool, outlets=[POSTED_SETTLEMENTS], map_index_template="{{ settlement_id }}")
         def post_settlement(settlement_id: str, **context: Any) -> dict[str, Any]:
@@ -153,9 +141,9 @@ def build_flow_dag(flow: Flow) -> DAG:
             return tasks.summary(flow_id, tasks.RunContext.from_airflow(context), reconciled)
 
         plan = discover()
-        staged = stage_settlement.expand(report_id=report_ids(plan))
-        validated = check_settlements(plan, staged, extract_orders(plan), extract_financial_events(plan))
-        posted = post_settlement.expand(settlement_id=build_documents(validated))
+        validated = check_settlements(plan, extract_settlements(plan), extract_orders(plan),
+                                      extract_financial_events(plan))
+        posted = post_settlement.expand(settlement_id=validated)
         summary(reconcile(posted))
     return dag
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sellerledger import db, settings
+from sellerledger.flows.config import Flow
 
 
 def airflow_home() -> Path:
@@ -87,3 +88,10 @@ def migrate(env: Mapping[str, str]) -> None:
 
     schema.upgrade(env["SELLERLEDGER_DB_URL"])
     run_airflow(["db", "migrate"], env)
+
+
+def sync_pools(env: Mapping[str, str], flows: Sequence[Flow]) -> None:
+    """One Airflow pool per ledger connection (tenant), one slot: concurrent DAGs never post to the same
+    tenant at once, which keeps every flow of a tenant inside that ledger's rate and concurrency limits."""
+    for pool in sorted({flow.pool for flow in flows}):
+        run_airflow(["pools", "set", pool, "1", f"sellerledger posting to {pool.split('__', 2)[1]}"], env)
