@@ -12,9 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from sellerledger.accounting.model import Document
+from sellerledger.accounting.model import Document, Money
 from sellerledger.accounting.source import Settlement
 from sellerledger.ledgers import myob
+from sellerledger.ledgers.myob.render import TARGETS
 from sellerledger.ledgers.poster import SyncBlocked, post_documents
 from sellerledger.sandbox.server import SandboxServer
 from tests.ledgers import mz_support as mz
@@ -232,3 +233,20 @@ def test_a_revoked_grant_blocks_the_flow_without_a_retry_storm(
     refused = [op for (op, status) in sent if status == 401]
     assert sent[("oauth2.token", 400)] == 1 and len(refused) == 1 and len(sent) == 2, sent  # one try, one refresh
     assert mz.ledger_documents(server, "myob", TENANT) == []
+
+
+def test_a_euro_marketplace_posts_with_its_exchange_rate_and_vat_extracted(server: SandboxServer,
+                                                                          fresh_db: str) -> None:
+    mz.reset(server)
+    euro = [s for s in mz.stage(fresh_db, "DE", "tiny-de") if s.total > 0][:2]
+    converted = [replace(s, deposit=Money((s.total * D("1.0850")).quantize(D("0.01")), "USD")) for s in euro]
+    docs = mz.build(converted, "myob", "per_order", "tiny-de-myob")
+    assert {d.currency for d in docs} == {"EUR"}
+    client, summary = run(server, fresh_db, docs, "euro")
+    assert len(summary.created) == len(docs)
+    for doc, rendered in zip(docs, client.render(docs), strict=True):
+        entity = client.api.get(f"{TARGETS[rendered.kind].lookup}/{client.find(rendered).ledger_id}")
+        assert (entity["ForeignCurrency"]["Code"], entity["CurrencyExchangeRate"]) == ("EUR", doc.fx.rate)
+    balances = mz.trial_balance(server, "myob", TENANT)
+    assert balances == mz.expected_balances(docs, book_code)
+    assert balances[("2110", "EUR")] < 0 and balances[("1000", "EUR")] == sum((s.total for s in euro), D(0))
