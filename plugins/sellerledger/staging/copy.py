@@ -11,7 +11,6 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.copy import QueuedLibpqWriter
 
 
 def _qualified(table: str) -> sql.Composable:
@@ -26,8 +25,7 @@ def copy_text(
         _qualified(table), sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Literal(null)
     )
     sent = 0
-    # The queued writer sends from a worker thread, so Postgres ingests while this thread formats the next chunk.
-    with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
+    with cursor.copy(statement) as copy:
         for chunk in chunks:
             copy.write(chunk)
             sent += len(chunk)

@@ -26,7 +26,7 @@ from sellerledger.amazon.settlement.values import (
 if TYPE_CHECKING:
     from sellerledger.amazon.settlement.parser import SettlementReader
 
-COPY_BATCH = 2000  # lines per COPY text chunk
+COPY_BATCH = 500  # lines per COPY text chunk (~100 kB: Postgres ingests one while the next is parsed)
 _CACHE_LIMIT = 20_000  # posting dates remembered (lines of one order are adjacent)
 
 _POS = {name: i for i, name in enumerate(C.V2_COLUMNS)}
@@ -36,8 +36,11 @@ _I_TYPE, _I_DESC, _I_MKT = _POS["amount-type"], _POS["amount-description"], _POS
 _UTC_SUFFIXES = (" UTC", "Z", "+00:00")
 _INSIDE, _DEFERRED, _OUTSIDE = 0, 1, 2
 
-Posted = tuple[datetime | None, str, bool, int]  # (value, Postgres text, usable as written, window verdict)
-PostedDay = tuple[date | None, str, bool, int]
+# (value, Postgres text, usable as written, window verdict, clean = value present, as written, inside)
+Posted = tuple[datetime | None, str, bool, int, bool]
+PostedDay = tuple[date | None, str, bool, int, bool]
+_NO_TIME: Posted = (None, "", True, _INSIDE, False)
+_NO_DAY: PostedDay = (None, "", True, _INSIDE, True)
 
 
 class Row(NamedTuple):
@@ -57,25 +60,32 @@ class PostedDates:
 
     def __init__(self, reader: SettlementReader) -> None:
         self.reader = reader
-        self.times: dict[str, Posted] = {"": (None, "", True, _INSIDE)}
-        self.days: dict[str, PostedDay] = {"": (None, "", True, _INSIDE)}
+        self.times: dict[str, Posted] = {"": _NO_TIME}
+        self.days: dict[str, PostedDay] = {"": _NO_DAY}
         self.earliest, self.early, self.late = reader.window
 
     def time(self, text: str, n: int, column: str = "posted-date-time") -> Posted | None:
-        parsed = self.reader.dates.read(text.strip())
-        if parsed is None:
+        if len(text) == 23 and text[10] == " " and text.endswith(" UTC") and text[:4].isdigit():
+            try:  # the V2 form 2026-06-17 08:14:22 UTC, which Postgres reads as written
+                value, pg_text, as_is = datetime.fromisoformat(text[:19] + "+00:00"), text, True
+            except ValueError:
+                value = None
+        else:
+            parsed = self.reader.dates.read(text.strip())
+            value, pg_text, as_is = parsed if parsed is not None else (None, "", False)
+        if value is None:
             self.reader.row_error(n, column, DATE_EXPECTED, text)
             return None
-        value, pg_text, as_is = parsed
         verdict = _INSIDE
         if value > self.late or value < self.earliest:
             verdict = _OUTSIDE
         elif value < self.early:
             verdict = _DEFERRED
-        result = (value, pg_text, as_is and text == text.strip(), verdict)
+        as_is = as_is and text == text.strip()
+        result = (value, pg_text, as_is, verdict, as_is and verdict == _INSIDE)
         if len(self.times) > _CACHE_LIMIT:
             self.times.clear()
-            self.times[""] = (None, "", True, _INSIDE)
+            self.times[""] = _NO_TIME
         self.times[text] = result
         return result
 
@@ -93,11 +103,11 @@ class PostedDates:
             verdict = _OUTSIDE
         elif value < self.early.date():
             verdict = _DEFERRED
-        result = (value, value.isoformat(), as_is, verdict)
+        result = (value, value.isoformat(), as_is, verdict, as_is and verdict == _INSIDE)
         if unambiguous:
             if len(self.days) > _CACHE_LIMIT:
                 self.days.clear()
-                self.days[""] = (None, "", True, _INSIDE)
+                self.days[""] = _NO_DAY
             self.days[text] = result
         return result
 
@@ -121,24 +131,29 @@ def _copy_line(seq: int, n: int, market: str | None, text: str) -> str:
 
 
 def v2_rows(reader: SettlementReader, *, as_copy: bool) -> Iterator[Row | str]:
-    """Detail lines of a V2 file (rows, or COPY text chunks when `as_copy`)."""
+    """Detail lines of a V2 file (rows, or COPY text chunks when `as_copy`).
+
+    The common line (columns in V2 order, plain amount, ISO dates in UTC, no backslash) is checked with a
+    handful of string operations and handed to COPY as it is; anything else takes the slower checks and is
+    rebuilt in V2 order with normalised values.
+    """
     header = reader.header
     sid, currency = header.settlement_id, header.currency
     width = len(reader.columns)
-    index = reader.index
     in_order = reader.columns == C.V2_COLUMNS
-    positions = [index.get(name, -1) for name in C.V2_COLUMNS]  # file position of each V2 column, -1 = absent
-    i_sid, i_cur, i_amount = index["settlement-id"], index["currency"], index["amount"]
-    i_type, i_desc = index["amount-type"], index["amount-description"]
-    i_pdt, i_pd = index.get("posted-date-time", -1), index.get("posted-date", -1)
-    i_qty, i_mkt = index.get("quantity-purchased", -1), index.get("marketplace-name", -1)
-    s1, s2, s3, s4 = (index[name] for name in C.SUMMARY_ONLY_COLUMNS)
+    positions = [reader.index.get(name, -1) for name in C.V2_COLUMNS]  # file position of each V2 column
+    summary_only = [_POS[name] for name in C.SUMMARY_ONLY_COLUMNS]
+    prefix = sid + "\t" * 5  # a V2 detail line starts with its settlement id and four empty summary columns
     amounts = reader.amounts
     amount_cached = amounts.cache.get
     posted = PostedDates(reader)
     times, days = posted.times.get, posted.days.get
     markets: dict[str, str | None] = {"": None}
     market_lines: dict[str | None, int] = {}
+    last_name: str | None = None
+    market: str | None = None
+    market_text = ""
+    run = 0
     good_quantities = {""}
     seen: set[int] = set()
     seen_add = seen.add
@@ -151,110 +166,124 @@ def v2_rows(reader: SettlementReader, *, as_copy: bool) -> Iterator[Row | str]:
     try:
         for line in reader.text:
             n += 1
-            if line[-1:] == "\n":
-                line = line[:-1]
-            if not line or line.isspace():
+            if line.isspace():
                 continue
+            if line[-1] != "\n":
+                line += "\n"
             cells = line.split("\t")
-            if len(cells) != width:
-                if len(cells) > width and not any(c.strip() for c in cells[width:]):
-                    del cells[width:]
-                else:
-                    row_error(n, None, f"{width} tab-separated columns as in the header (a truncated line?)",
-                              f"{len(cells)} columns")
-                    continue
             key = hash(line)
             if key in seen:
                 problem(f"line {n}: exact duplicate of an earlier line (every column equal)")
             else:
                 seen_add(key)
-            as_is = in_order
-            if cells[i_sid] != sid:
-                if cells[i_sid].strip() != sid:
-                    row_error(n, "settlement-id", f"the summary's settlement id {sid}", cells[i_sid])
-                    continue
-                cells[i_sid] = sid
+            if in_order and len(cells) == width:
+                as_is = line.startswith(prefix) and "\\" not in line
+            else:
                 as_is = False
-            text = cells[i_amount]
+                cells[-1] = cells[-1][:-1]
+                if len(cells) != width:
+                    if len(cells) > width and not any(c.strip() for c in cells[width:]):
+                        del cells[width:]
+                    else:
+                        row_error(n, None, f"{width} tab-separated columns as in the header (a truncated line?)",
+                                  f"{len(cells)} columns")
+                        continue
+                if not in_order:
+                    cells = [cells[p] if p >= 0 else "" for p in positions]
+            if not as_is:
+                if cells[_I_SID] != sid:
+                    if cells[_I_SID].strip() != sid:
+                        row_error(n, "settlement-id", f"the summary's settlement id {sid}", cells[_I_SID])
+                        continue
+                    cells[_I_SID] = sid
+                for i in summary_only:
+                    if cells[i]:
+                        if cells[i].strip():
+                            problem(f"line {n}, column {C.V2_COLUMNS[i]}: expected empty on a detail row, "
+                                    f"found {cells[i]!r}")
+                        cells[i] = ""
+            text = cells[_I_AMOUNT]
             amount = amount_cached(text) or amounts.read(text)
             if amount is None:
                 row_error(n, "amount", AMOUNT_EXPECTED, text)
                 continue
-            if text != amount[1]:
-                cells[i_amount] = amount[1]
-                as_is = False
-            if not amount[2]:
-                problem(f"line {n}, column amount: more decimal places than {currency} has ({amount[1]})")
-            if not cells[i_type] or not cells[i_desc]:
-                column = "amount-type" if not cells[i_type] else "amount-description"
+            if not amount[3]:
+                if not amount[2]:
+                    problem(f"line {n}, column amount: more decimal places than {currency} has ({amount[1]})")
+                if text != amount[1]:
+                    cells[_I_AMOUNT] = amount[1]
+                    as_is = False
+            if not cells[_I_TYPE] or not cells[_I_DESC]:
+                column = "amount-type" if not cells[_I_TYPE] else "amount-description"
                 row_error(n, column, f"a non-empty {column} on a detail row", "")
                 continue
-            if cells[i_cur] != currency:
-                found = cells[i_cur].strip().upper()
+            if cells[_I_CURRENCY] != currency:
+                found = cells[_I_CURRENCY].strip().upper()
                 if found and found != currency:
-                    problem(f"line {n}, column currency: {cells[i_cur].strip()!r} differs from the summary's {currency}")
+                    problem(f"line {n}, column currency: {cells[_I_CURRENCY].strip()!r} differs from the "
+                            f"summary's {currency}")
                 else:
-                    cells[i_cur] = currency
+                    cells[_I_CURRENCY] = currency
                     as_is = False
-            if cells[s1] or cells[s2] or cells[s3] or cells[s4]:
-                for i in (s1, s2, s3, s4):
-                    if cells[i].strip():
-                        problem(f"line {n}, column {reader.columns[i]}: expected empty on a detail row, found {cells[i]!r}")
-                    cells[i] = ""
-                as_is = False
-            pdt_text = cells[i_pdt] if i_pdt >= 0 else ""
-            pd_text = cells[i_pd] if i_pd >= 0 else ""
-            when = times(pdt_text) or posted.time(pdt_text, n)
+            pd_text = cells[_I_PD]
+            when = times(cells[_I_PDT]) or posted.time(cells[_I_PDT], n)
             if when is None:
                 continue
             day = days(pd_text) or posted.day(pd_text, when[0], n)
             if day is None:
                 continue
-            if when[0] is None and day[0] is None:
-                row_error(n, "posted-date-time", "a posting date (posted-date-time or posted-date)", "")
-                continue
-            if when[3]:
-                posted.note(n, "posted-date-time", when[0], when[3])  # type: ignore[arg-type]
-            elif when[0] is None and day[3]:
-                posted.note(n, "posted-date", day[0], day[3])  # type: ignore[arg-type]
-            if not (when[2] and day[2]):
-                if i_pdt >= 0:
-                    cells[i_pdt] = when[1]
-                if i_pd >= 0:
-                    cells[i_pd] = day[1]
-                as_is = False
-            if i_qty >= 0 and cells[i_qty] not in good_quantities:
-                qty = cells[i_qty]
+            if not (when[4] and day[4]):
+                if when[0] is None and day[0] is None:
+                    row_error(n, "posted-date-time", "a posting date (posted-date-time or posted-date)", "")
+                    continue
+                if when[3]:
+                    posted.note(n, "posted-date-time", when[0], when[3])  # type: ignore[arg-type]
+                elif when[0] is None and day[3]:
+                    posted.note(n, "posted-date", day[0], day[3])  # type: ignore[arg-type]
+                if not (when[2] and day[2]):
+                    cells[_I_PDT] = when[1]
+                    cells[_I_PD] = day[1]
+                    as_is = False
+            if cells[_I_QTY] not in good_quantities:
+                qty = cells[_I_QTY]
                 if quantity(qty) is None:
                     row_error(n, "quantity-purchased", "a whole number", qty)
                     continue
                 if qty.isascii() and qty.isdigit():
                     good_quantities.add(qty)
                 else:
-                    cells[i_qty] = str(quantity(qty))
+                    cells[_I_QTY] = str(quantity(qty))
                     as_is = False
-            name = cells[i_mkt] if i_mkt >= 0 else ""
-            market = markets.get(name, "?")
-            if market == "?":
-                market = markets[name] = marketplace_code(name)
-            market_lines[market] = market_lines.get(market, 0) + 1
+            if cells[_I_MKT] != last_name:
+                if run:
+                    market_lines[market] = market_lines.get(market, 0) + run
+                    run = 0
+                last_name = cells[_I_MKT]
+                market = markets.get(last_name, "?")
+                if market == "?":
+                    market = markets[last_name] = marketplace_code(last_name)
+                market_text = market or ""
+            run += 1
             seq += 1
             total += amount[0]
-            if not in_order:
-                cells = [cells[p] if p >= 0 else "" for p in positions]
             if as_copy:
-                if as_is and "\\" not in line:
-                    emit(f"{seq}\t{n}\t{market or ''}\t{line}\n")
+                if as_is:
+                    emit(f"{seq}\t{n}\t{market_text}\t{line}")
                 else:
+                    if in_order and cells[-1][-1:] == "\n":
+                        cells[-1] = cells[-1][:-1]
                     emit(_copy_line(seq, n, market, "\t".join(cells)))
                 if len(buffer) >= COPY_BATCH:
                     yield "".join(buffer)
                     buffer.clear()
             else:
+                if cells[-1][-1:] == "\n":
+                    cells[-1] = cells[-1][:-1]
                 yield Row(seq, n, market, cells, amount[0], when[0], day[0])
-
     except UnicodeDecodeError as exc:  # only after a byte-order mark; detection checked the rest
         reader.decode_error(n + 1, exc)
+    if run:
+        market_lines[market] = market_lines.get(market, 0) + run
     if buffer:
         yield "".join(buffer)
     reader.done(seq, total, market_lines)

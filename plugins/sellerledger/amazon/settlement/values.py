@@ -154,19 +154,23 @@ class AmountReader:
     """Parses amount cells with a cache.
 
     `read(text)` gives (Decimal, canonical text for Postgres, whether the value fits the currency's minor
-    unit) or None when the cell is not an amount. `text` itself is the canonical text when equal to it.
+    unit, whether all is well: it fits and `text` is the canonical text) or None when not an amount.
     """
 
     def __init__(self, currency: str = "") -> None:
         self.places = minor_units(currency) if currency else 2
-        self.cache: dict[str, tuple[Decimal, str, bool] | None] = {}
+        self.cache: dict[str, tuple[Decimal, str, bool, bool] | None] = {}
 
-    def read(self, text: str) -> tuple[Decimal, str, bool] | None:
+    def read(self, text: str) -> tuple[Decimal, str, bool, bool] | None:
         found = self.cache.get(text, _MISSING)
         if found is not _MISSING:
             return found  # type: ignore[return-value]
-        canonical = canonical_amount(text)
-        value: tuple[Decimal, str, bool] | None = None
+        body = text[1:] if text[:1] == "-" else text
+        if body.isascii() and body.replace(".", "", 1).isdigit() and body[0] != "." and body[-1] != ".":
+            canonical: str | None = text  # already plain: digits, at most one inner point, optional minus
+        else:
+            canonical = canonical_amount(text)
+        value: tuple[Decimal, str, bool, bool] | None = None
         if canonical is not None:
             try:
                 number = Decimal(canonical)
@@ -175,8 +179,8 @@ class AmountReader:
             if number is not None:
                 _, _, fraction = canonical.partition(".")
                 fits = len(fraction.rstrip("0")) <= self.places
-                value = (number, canonical, fits)
-        if len(self.cache) >= _CACHE_LIMIT:
+                value = (number, canonical, fits, fits and canonical == text)
+        if len(self.cache) >= 5 * _CACHE_LIMIT:
             self.cache.clear()
         self.cache[text] = value
         return value
