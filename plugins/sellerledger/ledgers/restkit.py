@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 class MultiLimiter:
     """Looks like one `RateLimiter` bucket to `LedgerHttp` but paces every call through several buckets
-    (e.g. Xero's per-minute and per-day limits); `acquire_extra` meters batch items the ledger counts."""
+    (e.g. Xero's per-minute and per-day limits, shortest window first); `acquire_extra` meters what the
+    ledger counts besides the request itself (QBO batch items)."""
 
     def __init__(self, limiter: RateLimiter, buckets: Sequence[str]) -> None:
         self.limiter = limiter
@@ -43,8 +44,9 @@ class MultiLimiter:
         return sum(self.limiter.acquire(bucket) for _ in range(max(0, count)))
 
     def throttled(self, operation: str) -> None:
-        for bucket in self.buckets:
-            self.limiter.throttled(bucket)
+        """A 429: the shortest window (the first bucket) is empty. Longer windows (a day's budget) are not
+        drained: that would stall the client for hours; the ledger's Retry-After covers a day limit."""
+        self.limiter.throttled(self.buckets[0])
 
 
 def retry_policy(conn: LedgerConnection, max_attempts: int = 8) -> RetryPolicy:

@@ -159,7 +159,7 @@ class QboClient:
         if not rows:
             return None
         row = rows[0]
-        return Found(str(row["Id"]), version=str(row.get("SyncToken")), status=row.get("PrivateNote"))
+        return Found(str(row["Id"]), version=str(row.get("SyncToken")))
 
     def update(self, document: LedgerDocument, found: Found) -> PostResult:
         entity = document.payload["entity"]
