@@ -121,8 +121,8 @@ def build(settlements: Iterable[Settlement], ledger: str, mode: str, flow_id: st
     return documents
 
 
-def start_sandbox(ledger: str, **options: Any) -> SandboxServer:
-    config = SandboxConfig(seed=SEED, profile=PROFILE, today=TODAY, time_scale=TIME_SCALE,
+def start_sandbox(ledger: str, time_scale: float = TIME_SCALE, **options: Any) -> SandboxServer:
+    config = SandboxConfig(seed=SEED, profile=PROFILE, today=TODAY, time_scale=time_scale,
                            options={ledger: options} if options else {})
     return SandboxServer(config, only=(ledger,)).start()
 
