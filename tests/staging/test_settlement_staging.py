@@ -232,3 +232,20 @@ def test_analyst_views_reconcile_each_settlement(fresh_db: str) -> None:
     ]
     assert fees == [("2026-06-01", "Commission", 1, Decimal("-3.75")), ("2026-06-01", "Storage Fee", 1, Decimal("-1.31"))]
     assert sku == [("SKU-A", 2, Decimal("32.06"), Decimal("-3.75"), Decimal("28.31"))]
+
+
+@pytest.mark.parametrize(
+    ("currency", "posted_date"),
+    [("USD", "06/12/2026"), ("USD", "12/06/2026"), ("EUR", "12/06/2026"), ("EUR", "06/12/2026"),
+     ("EUR", "12.06.2026"), ("USD", "06/12/26")],
+)
+def test_short_posted_dates_stage_as_the_date_of_posted_date_time(fresh_db: str, currency: str,
+                                                                 posted_date: str) -> None:
+    # d/m/y text is passed to COPY as written only when Postgres reads it the same way; the rest as ISO.
+    rows = [order_line("1.00", when="2026-06-12 10:00:00 UTC", posted_date=posted_date),
+            fee_line("-0.10", when="2026-06-12 10:00:00 UTC", posted_date=posted_date),
+            service_line("-0.20", when="2026-06-13 10:00:00 UTC", posted_date="2026-06-13")]
+    _stage(fresh_db, v2_file(rows, currency=currency, start="2026-06-01 00:00:00 UTC"))
+    with psycopg.connect(fresh_db) as conn:
+        days = conn.execute("SELECT posted_date::text FROM staging.settlement_lines ORDER BY line_number").fetchall()
+    assert days == [("2026-06-12",), ("2026-06-12",), ("2026-06-13",)]

@@ -159,6 +159,7 @@ def _stage(
             return _from_current(header, current, document.id, superseded=superseded, state=state)
 
         cursor = conn.cursor()
+        cursor.execute("SELECT set_config('datestyle', %s, true)", (reader.copy_datestyle,))
         if current is None:
             copy_text(cursor, LINES_TABLE, COPY_COLUMNS, reader.copy_chunks())
             replaced = False

@@ -21,6 +21,7 @@ from sellerledger.amazon.settlement.values import (
     marketplace_code,
     parse_short_date,
     quantity,
+    short_date_readings,
 )
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ class PostedDates:
         self.times: dict[str, Posted] = {"": _NO_TIME}
         self.days: dict[str, PostedDay] = {"": _NO_DAY}
         self.earliest, self.early, self.late = reader.window
+        self.month_first = reader.dates.month_first_hint  # the order Postgres is told to read d/m/y dates in
+        self.learned: bool | None = None  # the order this file's ambiguous posted-dates turned out to use
 
     def time(self, text: str, n: int, column: str = "posted-date-time") -> Posted | None:
         if len(text) == 23 and text[10] == " " and text.endswith(" UTC") and text[:4].isdigit():
@@ -90,21 +93,45 @@ class PostedDates:
         return result
 
     def day(self, text: str, near: datetime | None, n: int) -> PostedDay | None:
+        """posted-date: ISO dates are unambiguous; `06/02/2026` is resolved against posted-date-time (the
+        reading within a day of it), and the order found (month or day first) is then kept for the file."""
         s = text.strip()
-        iso = s[:4].isdigit() and s[4:5] == "-" and s[7:8] == "-"
-        unambiguous = iso or "." in s or " " in s or "T" in s
-        value = parse_short_date(s, near=near, month_first_hint=self.reader.dates.month_first_hint)
+        readings = short_date_readings(s)
+        cacheable = True
+        if readings is None:
+            value = parse_short_date(s, near=near, month_first_hint=self.month_first)
+            as_is = s == text and s[:4].isdigit() and s[4:5] == "-" and s[7:8] == "-" and (
+                len(s) == 10 or s.endswith(_UTC_SUFFIXES))
+        else:
+            month_first, day_first = readings
+            if "." in s or month_first is None or day_first is None or month_first == day_first:
+                value = day_first if "." in s else month_first or day_first
+            else:
+                anchor = near.date() if near is not None else None
+                fits = [d for d in readings if anchor is not None and d is not None and abs((d - anchor).days) <= 1]
+                if len(fits) == 1:
+                    value = fits[0]
+                    if self.learned is None:
+                        self.learned = value == month_first
+                    cacheable = self.learned == (value == month_first)
+                elif self.learned is not None:
+                    value = month_first if self.learned else day_first
+                else:
+                    value = month_first if self.month_first else day_first
+                    cacheable = False
+            # Postgres reads d/m/y text in the order of the COPY session's DateStyle (see copy_datestyle).
+            as_is = (value is not None and s == text and len(s.replace(".", "/").rsplit("/", 1)[-1]) == 4
+                     and value == (month_first if self.month_first else day_first))
         if value is None:
             self.reader.row_error(n, "posted-date", SHORT_DATE_EXPECTED, text)
             return None
-        as_is = iso and s == text and (len(s) == 10 or s.endswith(_UTC_SUFFIXES))
         verdict = _INSIDE
         if value > self.late.date() or value < self.earliest.date():
             verdict = _OUTSIDE
         elif value < self.early.date():
             verdict = _DEFERRED
         result = (value, value.isoformat(), as_is, verdict, as_is and verdict == _INSIDE)
-        if unambiguous:
+        if cacheable:
             if len(self.days) > _CACHE_LIMIT:
                 self.days.clear()
                 self.days[""] = _NO_DAY

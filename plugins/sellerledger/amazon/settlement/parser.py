@@ -313,8 +313,15 @@ class SettlementReader:
 
     def copy_chunks(self) -> Iterator[str]:
         """The detail lines as Postgres COPY text (FORMAT text, NULL ''), columns `columns.COPY_COLUMNS`,
-        in chunks of a few thousand lines. Iterate once; `result` is final afterwards."""
+        in chunks of a few hundred lines, to be read with DateStyle `copy_datestyle`. Iterate once; `result`
+        is final afterwards."""
         return self._detail(as_copy=True)  # type: ignore[return-value]
+
+    @property
+    def copy_datestyle(self) -> str:
+        """The DateStyle the COPY session must use: `d/m/y` posted-dates are passed on as written only when
+        Postgres reads them in this order (month first for USD files, else day first); others are ISO."""
+        return "ISO, MDY" if self.dates.month_first_hint else "ISO, DMY"
 
     def lines(self) -> Iterator[SettlementLine]:
         """The detail lines as typed `SettlementLine`s (slower than `rows()`; same checks)."""

@@ -245,6 +245,34 @@ def _dotted_or_slashed(day_part: str, month_first_hint: bool) -> list[date]:
     return found
 
 
+def short_date_readings(text: str) -> tuple[date | None, date | None] | None:
+    """(month-first reading, day-first reading) of a `mm/dd/yyyy`-or-`dd/mm/yyyy` style date (`/` or `.`,
+    2- or 4-digit year; None for an impossible reading); both the same for `yyyy/mm/dd`. None for other forms."""
+    sep = "/" if "/" in text else "." if "." in text else None
+    if sep is None:
+        return None
+    parts = text.split(sep)
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts):
+        return None
+    a, b, c = parts
+    if len(a) == 4:
+        try:
+            same = date(int(a), int(b), int(c))
+        except ValueError:
+            return (None, None)
+        return (same, same)
+    if len(c) not in (2, 4):
+        return None
+    year = int(c) + (2000 if len(c) == 2 else 0)
+    readings: list[date | None] = []
+    for month, day in ((int(a), int(b)), (int(b), int(a))):
+        try:
+            readings.append(date(year, month, day))
+        except ValueError:
+            readings.append(None)
+    return readings[0], readings[1]
+
+
 def parse_datetime(text: str, *, month_first_hint: bool = False) -> datetime | None:
     """A date or date-time cell as an aware UTC datetime, or None when it cannot be read.
 
