@@ -89,7 +89,7 @@ class XeroClient:
         for doc in documents:
             for line in doc.invoice_lines:
                 if line.sku and line.category in rx.ITEM_CATEGORIES:
-                    items.setdefault(line.sku, (line.description, line.account))
+                    items.setdefault(line.sku, (line.sku, line.account))
         if items:
             self.refs.ensure_items(items)
         return [rx.render(doc, self.refs, self.payout_account(doc.marketplace)) for doc in documents]

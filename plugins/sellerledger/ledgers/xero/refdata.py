@@ -140,7 +140,7 @@ class XeroRefs:
         missing = {code: spec for code, spec in wanted.items() if usable_item_code(code) and code.lower() not in known}
         if not missing:
             return
-        items = [{"Code": code, "Name": name[:ITEM_NAME_MAX], "Description": name, "IsSold": True,
+        items = [{"Code": code, "Name": name[:ITEM_NAME_MAX], "Description": f"Amazon SKU {code}", "IsSold": True,
                   "SalesDetails": {"AccountCode": account}} for code, (name, account) in sorted(missing.items())]
         for start in range(0, len(items), 500):
             chunk = items[start:start + 500]
