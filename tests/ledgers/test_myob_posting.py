@@ -86,6 +86,10 @@ def test_a_quarter_posts_to_the_cent_and_a_rerun_creates_nothing(
     print(f"\nMYOB {mode}: {calls} API calls for {len(docs)} documents, {orders} orders = "
           f"{calls * 1000 / orders:.0f} calls per 1,000 orders (incl. {client.tokens.refreshes} token refreshes; "
           f"{client.calls})")
+    rendered = client.render(docs)
+    for doc in rendered:  # what MYOB reports for each object is what we meant to post
+        back = client.read(client.find(doc).ledger_id, doc.kind)
+        assert (back.total, back.currency, back.reference) == (doc.total, "USD", doc.reference)
 
     again = fresh_client(server, fresh_db)  # a new process: nothing cached
     second = post_documents(again, mz.posting_log(fresh_db, "myob", again.tenant, "quarter"), again.render(docs),

@@ -78,6 +78,10 @@ def test_a_quarter_posts_to_the_cent_and_a_rerun_creates_nothing(
     print(f"\nZoho {mode}: {calls} API calls for {len(docs)} documents, {orders} orders = "
           f"{calls * 1000 / orders:.0f} calls per 1,000 orders (incl. {client.tokens.refreshes} token refreshes; "
           f"{client.calls})")
+    for doc in client.render(docs):  # what Zoho reports for each object is what we meant to post
+        back = client.read(client.find(doc).ledger_id, doc.kind)
+        assert (back.total, back.currency, back.status) == (doc.total, "USD", "published" if doc.kind == "journal"
+                                                            else "open" if doc.kind == "creditnote" else "sent")
 
     again = fresh_client(server, fresh_db)
     second = post_documents(again, mz.posting_log(fresh_db, "zoho", again.tenant, "quarter"), again.render(docs),
@@ -238,3 +242,21 @@ def test_pacing_keeps_a_steady_run_under_a_hundred_calls_a_minute(fresh_db: str,
         assert client.api.reads.limiter.waited
     finally:
         slow.stop()
+
+
+def test_without_a_unique_field_invoices_carry_our_number_and_post_once(
+        server: SandboxServer, fresh_db: str, settlements: list[Settlement]) -> None:
+    mz.reset(server)
+    docs = mz.build(settlements[:2], "zoho", "per_order", "tiny-us-zoho-numbers")
+    client = fresh_client(server, fresh_db, unique_field="")
+    rendered = client.render(docs)
+    mz.set_faults(server, [{"api": "zoho", "operation": "create_invoice", "kind": "lost_response", "count": 2}])
+    try:
+        summary = mz.post(client, mz.posting_log(fresh_db, "zoho", client.tenant), rendered, "zoho_demo")[-1]
+        fired = httpx.get(f"{server.url}/_sandbox/faults").json()["rules"][0]["fired"]
+    finally:
+        mz.set_faults(server, [])
+    assert fired == 2 and len(summary.created) == len(docs)
+    invoices = [d for d in assert_exactly_once(server) if d["type"] == "invoice"]
+    assert sorted(d["reference"] for d in invoices) == sorted(r.reference for r in rendered if r.kind == "invoice")
+    assert mz.trial_balance(server, "zoho", TENANT) == mz.expected_balances(docs)
