@@ -331,3 +331,14 @@ def test_problem_list_is_capped() -> None:
     result = validate_settlement(v2_file(rows, total="0").encode())
     assert len(result.problems) == 51  # 50 listed and a count of the rest (skipped rows sum to 0 = total)
     assert result.problems[-1] == "... and 10 more problems not listed"
+
+
+def test_a_wrong_charset_hint_does_not_win_over_the_bytes() -> None:
+    rows = [order_line("1980", marketplace_name="Amazon.co.jp"), fee_line("-198", "手数料")]
+    data = v2_file(rows, total="1782", currency="JPY").encode("cp932")
+    with SettlementReader(data, encoding="UTF-8") as reader:  # the download said UTF-8; it is Shift_JIS
+        assert reader.encoding == "cp932"
+        assert [line.amount_description for line in reader.lines()] == ["Principal", "手数料"]
+    utf8 = v2_file(rows, total="1782", currency="JPY").encode("utf-8")
+    with SettlementReader(utf8, encoding="Shift_JIS") as reader:  # valid UTF-8 with CJK text is UTF-8
+        assert reader.encoding == "utf-8"

@@ -168,6 +168,8 @@ class AmountReader:
         body = text[1:] if text[:1] == "-" else text
         if body.isascii() and body.replace(".", "", 1).isdigit() and body[0] != "." and body[-1] != ".":
             canonical: str | None = text  # already plain: digits, at most one inner point, optional minus
+        elif body.isascii() and body[-3:-2] == "," and body.replace(",", "", 1).isdigit() and body[0] != ",":
+            canonical = text.replace(",", ".")  # decimal comma with two decimals: 95,00
         else:
             canonical = canonical_amount(text)
         value: tuple[Decimal, str, bool, bool] | None = None
