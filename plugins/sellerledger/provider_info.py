@@ -139,6 +139,28 @@ CONNECTION_TYPES: list[dict[str, Any]] = [
             "placeholders": {"login": "AB...", "tenant_id": "e.g. 9130357016548172"},
         },
     },
+    {
+        "connection-type": "wave",
+        "hook-class-name": "sellerledger.hooks.wave.WaveHook",
+        "hook-name": "Wave",
+        "conn-fields": {
+            "refresh_token": _secret("Refresh token", "from the consent step (rotates; kept encrypted)"),
+            "tenant_id": _text("Business id", "the businessId of the OAuth token answer (a base64 global id)"),
+            "base_url": _text("GraphQL URL override", "default https://gql.waveapps.com/graphql/public"),
+            "token_url": _text("Token URL override", "default https://api.waveapps.com/oauth2/token/"),
+            "tax_codes": _text("Tax code map", 'JSON, mapping code to Wave sales tax, e.g. {"GST10": "GST"}'),
+            "receivable_account": _text("Receivable account", "account number Wave invoices debit (default: the "
+                                        "accounts receivable account)"),
+            "anchor_account": _text("Anchor account", "bank account number for transactions that move no money "
+                                    "(default: the first cash and bank account)"),
+            "per_minute": _text("Calls per minute", "pacing per token", "60"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "port"],
+            "relabeling": {"login": "Client id", "password": "Client secret"},
+            "placeholders": {"tenant_id": "e.g. QnVzaW5lc3M6...", "login": "Wave OAuth application client id"},
+        },
+    },
 ]
 
 
