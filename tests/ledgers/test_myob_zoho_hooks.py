@@ -78,6 +78,14 @@ def test_identity_and_connection_types() -> None:
         assert entry["ui-field-behaviour"]["relabeling"]["password"] == "Client secret"
 
 
+def test_airflow_builds_the_hooks_from_a_connection_of_their_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.sdk.definitions.connection import Connection
+
+    for conn_type, hook in (("myob", MyobHook), ("zoho_books", ZohoBooksHook)):
+        built = Connection(conn_id=f"{conn_type}_built", conn_type=conn_type).get_hook()  # by conn_name_attr
+        assert type(built) is hook and built.conn_id == f"{conn_type}_built"
+
+
 def test_myob_connection_succeeds_with_the_sandbox_credentials(server: SandboxServer,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     mz.reset(server)

@@ -10,6 +10,8 @@ sent as `x-myobapi-cftoken`), `api_key` (when it differs from the client id), `b
 
 from __future__ import annotations
 
+from typing import Any
+
 from sellerledger.hooks.ledger import LedgerHook
 
 
@@ -19,3 +21,7 @@ class MyobHook(LedgerHook):
     conn_type = "myob"
     hook_name = "MYOB Business API"
     ledger = "myob"
+
+    def __init__(self, myob_conn_id: str | None = None, conn_id: str | None = None, **kwargs: Any) -> None:
+        # Airflow builds hooks as `Hook(myob_conn_id=...)` (conn_name_attr), e.g. for the UI's connection test
+        super().__init__(conn_id=myob_conn_id or conn_id, **kwargs)

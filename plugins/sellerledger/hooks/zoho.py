@@ -10,6 +10,8 @@ only). `test_connection` lists the grant's organizations in its data centre.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sellerledger.hooks.ledger import LedgerHook
 
 
@@ -19,3 +21,7 @@ class ZohoBooksHook(LedgerHook):
     conn_type = "zoho_books"
     hook_name = "Zoho Books"
     ledger = "zoho"
+
+    def __init__(self, zoho_conn_id: str | None = None, conn_id: str | None = None, **kwargs: Any) -> None:
+        # Airflow builds hooks as `Hook(zoho_conn_id=...)` (conn_name_attr), e.g. for the UI's connection test
+        super().__init__(conn_id=zoho_conn_id or conn_id, **kwargs)
