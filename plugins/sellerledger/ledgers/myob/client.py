@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from sellerledger.amazon.http import RetryPolicy
 from sellerledger.amazon.ratelimit import BucketStore, OperationLimit, RateLimiter
 from sellerledger.ledgers.base import Found, LedgerDocument, PostResult, ReadBack
 from sellerledger.ledgers.connection import LedgerConnection, bucket_store, oauth_tokens
@@ -52,7 +53,7 @@ class MyobClient:
     max_batch = 1
 
     def __init__(self, api: MyobApi, refs: MyobRefData, *, tenant: str, company_file_url: str,
-                 policy: Any, sleep: Callable[[float], None] = time.sleep, tokens: Any = None) -> None:
+                 policy: RetryPolicy, sleep: Callable[[float], None] = time.sleep, tokens: Any = None) -> None:
         self.api = api
         self.refs = refs
         self.tenant = tenant

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from sellerledger.amazon.http import RetryPolicy
 from sellerledger.amazon.ratelimit import BucketStore, OperationLimit
 from sellerledger.ledgers.base import Found, LedgerDocument, PostResult, ReadBack
 from sellerledger.ledgers.connection import LedgerConnection, limiter, oauth_tokens
@@ -54,7 +55,7 @@ class ZohoClient:
     max_batch = 1
 
     def __init__(self, api: ZohoApi, refs: ZohoRefData, *, unique_field: str | None, data_centre: str,
-                 policy: Any, sleep: Callable[[float], None] = time.sleep, tokens: Any = None) -> None:
+                 policy: RetryPolicy, sleep: Callable[[float], None] = time.sleep, tokens: Any = None) -> None:
         self.api = api
         self.refs = refs
         self.tenant = api.org_id
