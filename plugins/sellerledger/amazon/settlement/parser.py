@@ -58,7 +58,7 @@ _I_TYPE, _I_DESC, _I_MKT = _POS["amount-type"], _POS["amount-description"], _POS
 
 
 class SettlementReader:
-    """Reads one settlement file; use as a context manager, then iterate `rows()` or `lines()` once.
+    """Reads one settlement file; use as a context manager, then read `lines()`, `rows()` or `copy_chunks()` once.
 
     `source` is a path, the file's bytes, or a seekable binary stream (not closed by the reader).
     `encoding` is a hint (for example the download's `charset=`); detection decides (see `decode`), unless
