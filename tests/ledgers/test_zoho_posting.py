@@ -229,16 +229,13 @@ def test_a_euro_marketplace_posts_with_its_exchange_rate(server: SandboxServer, 
     assert balances[("1000", "EUR")] == sum((s.total for s in euro), D(0))
 
 
-def test_pacing_keeps_a_steady_run_under_a_hundred_calls_a_minute(fresh_db: str,
-                                                                  settlements: list[Settlement]) -> None:
-    slow = mz.start_sandbox("zoho", time_scale=2.0, daily_limit=1_000_000)  # 100 a minute: 3.3 a real second
+def test_pacing_keeps_a_steady_run_under_a_hundred_calls_a_minute(fresh_db: str) -> None:
+    slow = mz.start_sandbox("zoho", time_scale=20.0, daily_limit=1_000_000)  # 100 a minute: 33 a real second
     try:
-        client = mz.client(zoho, mz.zoho_connection(slow, TENANT, time_scale=2.0), fresh_db)
-        for mode in ("per_order", "summary"):  # more calls than the burst of 100
-            docs = mz.build(settlements, "zoho", mode, f"tiny-us-zoho-paced-{mode}")
-            mz.post(client, mz.posting_log(fresh_db, "zoho", client.tenant), client.render(docs), "zoho_demo")
-        statuses = {status for (_, status) in mz.stats(slow, "zoho")}
-        assert 429 not in statuses and sum(client.calls.values()) > 100
+        client = mz.client(zoho, mz.zoho_connection(slow, TENANT, time_scale=20.0), fresh_db)
+        for _ in range(140):  # as fast as the client may: more than the burst of 100
+            client.ping()
+        assert {status for (_, status) in mz.stats(slow, "zoho")} == {200}  # never a 429
         assert client.api.reads.limiter.waited
     finally:
         slow.stop()
