@@ -46,6 +46,7 @@ def test_a_quarter_posts_to_the_cent_and_a_rerun_adds_nothing(wave: Sandbox, fre
     assert (CLEARING, "USD") not in balances and (RECEIVABLE, "USD") not in balances
     assert balances[("1000", "USD")] == sum((s.total for s in settlements if s.total > 0), Decimal(0))
     live = wave.live()
+    assert not [key for key in wave.stats() if key[1] == 429]  # paced under the 60-a-minute limit
     calls = sum(client.calls.values())
     per_thousand = calls * 1000 / orders_in(settlements)
     print(f"\nwave {mode}: {len(documents)} documents {kinds(documents)}, {orders_in(settlements)} orders, "
