@@ -494,8 +494,9 @@ def chart_from_yaml(path: Path | str, ledger: str) -> Chart:
     accounts: dict[str, ChartAccount] = {}
     for item in data.get("accounts", []):
         code = str(item["code"])
-        if ledger == "myob":
-            code = f"{_MYOB_PREFIX[item['class']]}-{code}"
+        if ledger == "myob":  # MYOB numbers Other Income 8-xxxx, apart from ordinary income (4-xxxx)
+            prefix = "8" if item.get("kind") == "other_income" else _MYOB_PREFIX[item["class"]]
+            code = f"{prefix}-{code}"
         accounts[code] = ChartAccount(code, item["name"], item["class"], item.get("kind", ""))
     tax_codes = frozenset(str(t["code"]) for t in data.get("tax_rates", []))
     return Chart(accounts, tax_codes)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -94,6 +95,8 @@ class Flow(BaseModel):
     mapping_set: str | None = None
     unmapped: Literal["hold", "suspense"] = "hold"
     split_by_month: bool = True
+    fx_rates: dict[str, Decimal] = Field(default_factory=dict)
+    fx_rounding_account: str = "6900"
     start_date: date = date(2026, 1, 1)
     catchup: bool = False
     owner: str = "sellerledger"
@@ -107,6 +110,15 @@ class Flow(BaseModel):
     def _identifier(cls, value: str) -> str:
         if not _ID.match(value):
             raise ValueError("must be lower-case letters, digits and underscores, starting with a letter")
+        return value
+
+    @field_validator("fx_rates", mode="before")
+    @classmethod
+    def _rates_as_text(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            floats = [code for code, rate in value.items() if isinstance(rate, float)]
+            if floats:
+                raise ValueError(f"write the rate(s) for {floats} as quoted decimals (e.g. \"1.0850\"), never floats")
         return value
 
     @field_validator("marketplaces")

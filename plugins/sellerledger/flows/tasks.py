@@ -221,6 +221,7 @@ def post_settlement(flow_id: str, ctx: RunContext, settlement_id: str) -> dict[s
     """Post one settlement's documents exactly once (or, in a dry run, show what would be posted)."""
     from airflow.sdk.exceptions import AirflowFailException
 
+    from sellerledger.accounting.convert import to_ledger_currency
     from sellerledger.accounting.store import load_documents, mark_posted
     from sellerledger.flows.alerts import raise_alert
     from sellerledger.ledgers.poster import SyncBlocked, post_documents
@@ -230,7 +231,8 @@ def post_settlement(flow_id: str, ctx: RunContext, settlement_id: str) -> dict[s
     flow = get_flow(flow_id)
     client = ledger_client(flow)
     with _connect() as conn:
-        documents = load_documents(conn, flow.id, settlement_id)
+        documents = to_ledger_currency(load_documents(conn, flow.id, settlement_id), client.base_currency,
+                                       dict(flow.fx_rates), flow.fx_rounding_account)
         rendered = client.render(documents)
         if ctx.dry_run:
             for doc in rendered:

@@ -23,8 +23,10 @@ class LedgerHook(BaseHook):
     ledger: ClassVar[str]
 
     def __init__(self, conn_id: str | None = None, **kwargs: Any) -> None:
+        # Airflow itself builds hooks as `Hook(<conn_name_attr>=id)` (the UI's connection test does)
+        named = kwargs.pop(self.conn_name_attr, None)
         super().__init__(**kwargs)
-        self.conn_id = conn_id or self.default_conn_name
+        self.conn_id = conn_id or named or self.default_conn_name
 
     def connection(self) -> LedgerConnection:
         conn = self.get_connection(self.conn_id)

@@ -80,6 +80,11 @@ class LedgerClient(Protocol):
     tenant: str
     max_batch: int
 
+    @property
+    def base_currency(self) -> str:
+        """The tenant's home currency (documents in another currency are converted before `render`)."""
+        ...
+
     def ping(self) -> str:
         """A cheap read-only identity call; returns a human description (raises on failure)."""
         ...

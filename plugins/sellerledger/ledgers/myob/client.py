@@ -69,6 +69,11 @@ class MyobClient:
     def close(self) -> None:
         self.api.close()
 
+    @property
+    def base_currency(self) -> str:
+        """The company's home currency; documents in another are converted before `render`."""
+        return self.refs.base_currency()
+
     def ping(self) -> str:
         page = self.api.reads.json("GET GeneralLedger/Account", "GET", "GeneralLedger/Account", params={"$top": "1"})
         return f"MYOB company file {self.tenant} ({page.get('Count', '?')} accounts)"

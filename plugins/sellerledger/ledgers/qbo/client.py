@@ -110,6 +110,11 @@ class QboClient:
                 out.append((name, answer[entity]))
         return out
 
+    @property
+    def base_currency(self) -> str:
+        """The organisation's home currency; documents in another are converted before `render`."""
+        return self.refs.home_currency
+
     def ping(self) -> str:
         company = self.refs.company()
         return f"QuickBooks Online company {company.get('CompanyName')!r} (realm {self.tenant}, " \

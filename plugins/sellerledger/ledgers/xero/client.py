@@ -71,6 +71,11 @@ class XeroClient:
     def close(self) -> None:
         self.http.close()
 
+    @property
+    def base_currency(self) -> str:
+        """The organisation's home currency; documents in another are converted before `render`."""
+        return self.refs.base_currency
+
     def ping(self) -> str:
         org = self.refs.organisation()
         return f"Xero organisation {org.get('Name')!r} ({org.get('BaseCurrency')}, tenant {self.tenant})"

@@ -72,6 +72,11 @@ class ZohoClient:
     def close(self) -> None:
         self.api.close()
 
+    @property
+    def base_currency(self) -> str:
+        """The company's home currency; documents in another are converted before `render`."""
+        return self.refs.base_currency()
+
     def ping(self) -> str:
         orgs = self.api.call("GET", "/organizations").get("organizations") or []
         mine = [o for o in orgs if str(o.get("organization_id")) == self.tenant]
