@@ -419,7 +419,10 @@ def _format(error: GraphQLError) -> dict[str, Any]:
     formatted = dict(error.formatted)
     extensions = dict(formatted.get("extensions") or {})
     if "code" not in extensions:
-        extensions["code"] = "BAD_USER_INPUT" if error.original_error is None else "INTERNAL_SERVER_ERROR"
+        # no original error, or a GraphQLError (a variable or scalar refused while coercing the input): the
+        # caller's mistake, as Wave's server reports it; anything else crashed a resolver
+        user_error = error.original_error is None or isinstance(error.original_error, GraphQLError)
+        extensions["code"] = "BAD_USER_INPUT" if user_error else "INTERNAL_SERVER_ERROR"
     extensions["id"] = str(uuid.uuid4())
     formatted["extensions"] = extensions
     if error.original_error is not None and not isinstance(error.original_error, GraphQLError):
