@@ -16,7 +16,16 @@ from sellerledger.ledgers.poster import SyncBlocked, post_documents
 from sellerledger.ledgers.wave.errors import classify, input_error, is_duplicate_external_id
 from sellerledger.staging.posting_log import PostingLog
 from sellerledger.staging.token_store import TokenStore
-from tests.ledgers.wave_support import Sandbox, build, expected_balances, post_all, stage, wave, wave_server
+from tests.ledgers.wave_support import (
+    Sandbox,
+    build,
+    expected_balances,
+    post_all,
+    stage,
+    start_server,
+    wave,
+    wave_server,
+)
 
 __all__ = ["wave", "wave_server"]
 # the stand-in names a request by its first root field: every read is `business`
@@ -152,3 +161,34 @@ def test_a_revoked_grant_blocks_the_flow_naming_the_connection_without_a_retry_s
         post_documents(client, log, rendered, conn_id="wave_revoked")
     assert sum(wave.stats().values()) - calls_before == 2
     assert wave.live() == [] and wave.trial_balance() == {}
+
+
+def test_a_batch_refused_as_a_whole_is_sent_one_by_one_and_only_the_bad_document_fails(wave: Sandbox,
+                                                                                      fresh_db: str) -> None:
+    client = wave.client(fresh_db)
+    rendered = client.render([doc for s in stage(fresh_db) for doc in build(s, "summary", "wave-whole")])
+    assert 1 < len(rendered) <= client.max_batch  # one request
+    rendered[-1].payload["lineItems"][0]["balance"] = "SIDEWAYS"  # not a BalanceType: the document is invalid
+    summary = post_documents(client, PostingLog(fresh_db, "wave-whole", "wave", client.tenant), rendered,
+                             conn_id="wave_test")
+    assert list(summary.failed) == [rendered[-1].key] and "SIDEWAYS" in summary.failed[rendered[-1].key]
+    assert summary.created == [doc.key for doc in rendered[:-1]]
+    assert {d["reference"] for d in wave.documents()} == {doc.reference for doc in rendered[:-1]}
+
+
+def test_throttles_answered_as_graphql_errors_are_waited_out(fresh_db: str) -> None:
+    server = start_server(per_minute=3, rate_limit_errors="graphql")  # far below what the client paces for
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            sandbox = Sandbox(server, http)
+            client = sandbox.client(fresh_db)
+            documents = [doc for s in stage(fresh_db)[:2] for doc in build(s, "per_order", "wave-throttle")]
+            summary = post_documents(client, PostingLog(fresh_db, "wave-throttle", "wave", client.tenant),
+                                     client.render(documents), conn_id="wave_test")
+            throttled = sum(int(row["throttled"]) for row in http.get("/_sandbox/stats").json()["rate_limits"]
+                            if row["api"] == "wave")
+            assert throttled > 0 and len(summary.created) == len(documents)
+            assert sandbox.trial_balance() == expected_balances(documents)
+            assert not [key for key in sandbox.stats() if key[1] == 429]  # HTTP 200 with TOO_MANY_REQUESTS
+    finally:
+        server.stop()

@@ -52,18 +52,21 @@ TAX_RATES = {"VAT20": Decimal(20), "VAT19": Decimal(19), "GST10": Decimal(10), "
 
 
 # ------------------------------------------------------------------------------------------- the seller
-def generated(marketplace: str = "US") -> list[Any]:
-    seller = generate(seed=SEED, profile=PROFILE, today=TODAY, days=90)
+def generated(marketplace: str = "US", profile: str = PROFILE, orders_per_day: float | None = None) -> list[Any]:
+    options = {"orders_per_day": orders_per_day} if orders_per_day else None
+    seller = generate(seed=SEED, profile=profile, today=TODAY, days=90, options=options)
     return sorted((s for s in seller.settlements if s.marketplace.code == marketplace), key=lambda s: s.end)
 
 
-def stage(db_url: str, marketplace: str = "US", flow_id: str = "wave-us") -> list[Settlement]:
+def stage(db_url: str, marketplace: str = "US", flow_id: str = "wave-us", *, profile: str = PROFILE,
+          orders_per_day: float | None = None) -> list[Settlement]:
     """The marketplace's closed settlements, staged from their V2 files and loaded back, oldest first."""
+    settlements = generated(marketplace, profile, orders_per_day)
     with psycopg.connect(db_url) as conn:
-        for settlement in generated(marketplace):
-            stage_settlement_document(conn, settlement_file_bytes(settlement), seller="tiny-us",
+        for settlement in settlements:
+            stage_settlement_document(conn, settlement_file_bytes(settlement), seller=f"{profile}-{marketplace}",
                                       source={"file_name": f"{settlement.settlement_id}.txt"}, flow_id=flow_id)
-        return [load_settlement(conn, s.settlement_id) for s in generated(marketplace)]
+        return [load_settlement(conn, s.settlement_id) for s in settlements]
 
 
 def build(settlement: Settlement, mode: str, flow_id: str) -> list[Document]:
@@ -99,8 +102,8 @@ def expected_balances(documents: Iterable[Document]) -> dict[tuple[str, str], De
 
 
 # ------------------------------------------------------------------------------------------- sandbox
-def start_server(**wave_options: Any) -> SandboxServer:
-    config = SandboxConfig(seed=SEED, profile=PROFILE, today=TODAY, time_scale=TIME_SCALE,
+def start_server(time_scale: float = TIME_SCALE, **wave_options: Any) -> SandboxServer:
+    config = SandboxConfig(seed=SEED, profile=PROFILE, today=TODAY, time_scale=time_scale,
                            options={"wave": wave_options} if wave_options else {})
     return SandboxServer(config, only=("wave",)).start()
 

@@ -196,7 +196,12 @@ class WaveClient:
             except RetriableError as exc:
                 retry, errors = pending, [exc]
             except LedgerError as exc:
-                results.update({doc.key: PostResult(doc.key, error=exc) for doc in pending})
+                if len(pending) > 1:  # refused as a whole (nothing ran): find the culprit one by one
+                    log.warning("%s; sending the %d documents one by one", exc, len(pending))
+                    for doc in pending:
+                        results[doc.key] = self.create([doc])[0]
+                else:
+                    results[pending[0].key] = PostResult(pending[0].key, error=exc)
                 break
             else:
                 for doc, outcome in zip(pending, outcomes, strict=True):
