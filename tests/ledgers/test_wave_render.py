@@ -16,6 +16,7 @@ import pytest
 from sellerledger.accounting.model import DocumentKind, LineRole
 from sellerledger.accounting.source import Settlement, SettlementLine
 from sellerledger.ledgers.errors import FatalError
+from sellerledger.ledgers.wave.api import Mutation
 from sellerledger.ledgers.wave.render import INVOICE, TRANSACTION
 from sellerledger.staging.posting_log import PostingLog
 from tests.accounting.factories import settlement_from_tsv
@@ -181,3 +182,22 @@ def test_gst_inside_prices_posts_exactly_to_an_aud_business(wave: Sandbox, fresh
     post_all(client, log, [documents], conn_id="wave_au")
     assert wave.trial_balance(1) == expected_balances(documents)
     assert wave.trial_balance(1)[("2100", "AUD")] == D("-2.40")  # 3.00 + 0.50 - 0.10 collected, 1.00 refunded
+
+
+def test_a_product_name_taken_on_another_income_account_gets_the_account_number(wave: Sandbox,
+                                                                                fresh_db: str) -> None:
+    client = wave.client(fresh_db)
+    accounts = {display: account_id for account_id, display in by_display(wave).items()}
+    taken = client.api.mutate([Mutation("productCreate", "ProductCreateInput", {
+        "businessId": client.refs.business_id, "name": "TEE-02", "unitPrice": "1", "incomeAccountId": accounts["4010"]},
+        "product { id }")])[0]
+    assert taken.succeeded
+    documents = build(worked_example(), "per_order", "demo-us-wave")
+    invoice = next(r for r in client.render(documents) if r.payload.get("poNumber") == "111-0000002-0000002")
+    products = wave.business().records["Product"]
+    named = [(products[i["productId"]]["name"], by_display(wave)[products[i["productId"]]["incomeAccountId"]])
+             for i in invoice.payload["items"]]
+    assert named[0] == ("TEE-02 (4000)", "4000") and products[invoice.payload["items"][0]["productId"]]["id"] != \
+        taken.output["product"]["id"]
+    again = next(r for r in client.render(documents) if r.payload.get("poNumber") == "111-0000002-0000002")
+    assert again.payload == invoice.payload  # the same products next time: the rendering is stable

@@ -13,7 +13,10 @@
 - `find`: invoices by `invoiceNumber` (a DRAFT found is approved so it posts). Transactions cannot be
   looked up (Wave has no transaction query): None, and the create that follows is refused if it exists.
 - `update`: reverse and re-create (`update`).
-- `read`: invoices as Wave reports them; a money transaction cannot be read back (FatalError).
+- `read`: invoices as Wave reports them. Wave cannot read a money transaction back, so its ledger id
+  carries what Wave accepted with it: `<transaction id>|<anchor amount>|<currency>` (Wave refuses a
+  transaction whose anchor is not the net of its lines, so the accepted anchor is Wave's own figure), or
+  `externalId:<id>|...` when Wave only said the externalId was already used (status `EXISTS`).
 """
 
 from __future__ import annotations
@@ -78,6 +81,10 @@ class WaveClient:
     @property
     def calls(self) -> dict[str, int]:
         return self.api.calls()
+
+    @property
+    def base_currency(self) -> str:
+        return self.refs.base_currency()
 
     def close(self) -> None:
         self.api.close()
@@ -166,10 +173,11 @@ class WaveClient:
             invoice = self._posted(dict(output["invoice"]))
             return PostResult(doc.key, str(invoice["id"]), None)
         if outcome.succeeded:
-            return PostResult(doc.key, str(output["transaction"]["id"]), recipe(doc.payload))
+            return PostResult(doc.key, transaction_id(str(output["transaction"]["id"]), doc), recipe(doc.payload))
         if is_duplicate_external_id(outcome.input_errors):
             log.info("wave: %s already holds externalId %s; recorded, not sent again", self.tenant, doc.reference)
-            return PostResult(doc.key, f"externalId:{doc.reference}", recipe(doc.payload), action="found")
+            return PostResult(doc.key, transaction_id(f"externalId:{doc.reference}", doc), recipe(doc.payload),
+                              action="found")
         return PostResult(doc.key, error=input_error("moneyTransactionCreate", doc.reference, outcome.input_errors))
 
     def _recover(self, documents: Sequence[LedgerDocument], results: dict[str, PostResult]) -> None:
@@ -237,14 +245,24 @@ class WaveClient:
 
     def read(self, ledger_id: str, kind: str) -> ReadBack:
         if kind != INVOICE:
-            raise FatalError(f"wave: transaction {ledger_id} cannot be read back (Wave's API has no transaction "
-                             "query); reconcile it through the account balances", ledger="wave", operation="read")
+            wave_id, _, rest = ledger_id.partition("|")
+            amount, _, currency = rest.partition("|")
+            if not amount or not currency:
+                raise FatalError(f"wave: transaction {ledger_id} cannot be read back (Wave's API has no transaction "
+                                 "query) and its id carries no accepted amount", ledger="wave", operation="read")
+            status = "EXISTS" if wave_id.startswith("externalId:") else "ACCEPTED"
+            return ReadBack(wave_id, Decimal(amount), currency, status, None)
         invoice = self.invoice_detail(ledger_id)
         if invoice is None:
             raise FatalError(f"wave: invoice {ledger_id} not found (deleted?)", ledger="wave", operation="read")
         total = invoice["total"]
         return ReadBack(str(invoice["id"]), Decimal(str(total["value"])), str(total["currency"]["code"]),
                         invoice.get("status"), invoice.get("invoiceNumber"))
+
+
+def transaction_id(wave_id: str, document: LedgerDocument) -> str:
+    """The ledger id of a money transaction: Wave's id with the anchor amount and currency it accepted."""
+    return f"{wave_id}|{document.total}|{document.currency}"
 
 
 def _aliases(value: Any, what: str) -> dict[str, str]:

@@ -191,11 +191,14 @@ class WaveRefData:
         if self._products is None:
             self._products = self._product_list()
         wanted = name[:200]
-        if any(p["name"] == wanted and _income_id(p) != income["id"] for p in self._products):
-            wanted = f"{name[:180]} ({income['displayId']})"
-        for product in self._products:
-            if product["name"] == wanted and _income_id(product) == income["id"]:
-                return product
+        for candidate in (wanted, f"{name[:180]} ({income['displayId']})"):
+            same = [p for p in self._products if p["name"] == candidate]
+            match = next((p for p in same if _income_id(p) == income["id"]), None)
+            if match is not None:
+                return match
+            wanted = candidate
+            if not same:
+                break  # the name is free: create it
         body = {"businessId": self.business_id, "name": wanted, "unitPrice": "0", "incomeAccountId": income["id"],
                 "description": f"Amazon: {name}"[:255]}
         record, _ = create_once(
