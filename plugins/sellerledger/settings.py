@@ -66,3 +66,8 @@ def sandbox_url() -> str | None:
 def rate_limit_store() -> str:
     """Where API rate-limit buckets live: `postgres` (shared by all workers, the default) or `memory`."""
     return os.environ.get("SELLERLEDGER_RATE_LIMIT_STORE", "postgres")
+
+
+def retry_delay_seconds() -> float:
+    """First retry delay of flow tasks (doubling up to 30 min); the demo and DAG tests shorten it."""
+    return float(os.environ.get("SELLERLEDGER_RETRY_DELAY_SECONDS", "60"))

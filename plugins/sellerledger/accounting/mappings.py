@@ -71,10 +71,11 @@ class FlowAccountsSpec(BaseModel):
     carried_forward: str | None = None
     payable: str | None = None
     suspense: str | None = None
+    fx_rounding: str | None = None  # cents left by converting a foreign-marketplace document to home currency
     customer: str | None = None
     tracking: dict[str, str] | None = None
 
-    @field_validator("bank", "clearing", "carried_forward", "payable", "suspense", mode="before")
+    @field_validator("bank", "clearing", "carried_forward", "payable", "suspense", "fx_rounding", mode="before")
     @classmethod
     def _codes_are_text(cls, value: object) -> object:
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -186,6 +187,7 @@ class FlowAccounts:
     suspense: str
     customer: str
     tracking: tuple[tuple[str, str], ...]
+    fx_rounding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,7 @@ class Mapping:
             suspense=merged["suspense"],
             customer=merged["customer"],
             tracking=tuple(sorted((merged.get("tracking") or {}).items())),
+            fx_rounding=merged.get("fx_rounding"),
         )
 
     def route(self, category: str, marketplace: str) -> Route | None:
@@ -549,6 +552,8 @@ def check_chart(mapping: Mapping, chart: Chart, marketplaces: Iterable[str] = ()
         need(flow.bank, f"flow_accounts.{mkt}.bank", bank=True)
         for role in ("clearing", "carried_forward", "payable", "suspense"):
             need(getattr(flow, role), f"flow_accounts.{mkt}.{role}", balance_sheet=True)
+        if flow.fx_rounding:
+            need(flow.fx_rounding, f"flow_accounts.{mkt}.fx_rounding")
         for cat in CATS:
             route = mapping.route(cat, mkt)
             if route is None:

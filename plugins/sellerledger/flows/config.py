@@ -96,7 +96,7 @@ class Flow(BaseModel):
     unmapped: Literal["hold", "suspense"] = "hold"
     split_by_month: bool = True
     fx_rates: dict[str, Decimal] = Field(default_factory=dict)
-    fx_rounding_account: str = "6900"
+    fx_rounding_account: str | None = None  # default: the mapping's flow account `fx_rounding`
     start_date: date = date(2026, 1, 1)
     catchup: bool = False
     owner: str = "sellerledger"

@@ -46,7 +46,7 @@ def run_demo(as_json: bool = False, days: int = DEMO_DAYS) -> int:
         config = SandboxConfig(days=days + 30, time_scale=TIME_SCALE, state_dir=str(settings.var_dir() / "sandbox"))
         with SandboxServer(config, port=SANDBOX_PORT) as sandbox:
             progress.say(f"sandbox: {sandbox.url} (credentials: {sandbox.url}/_sandbox/credentials)")
-            env = runtime.airflow_env({"SELLERLEDGER_SANDBOX_URL": sandbox.url})
+            env = runtime.airflow_env({"SELLERLEDGER_SANDBOX_URL": sandbox.url, "SELLERLEDGER_RETRY_DELAY_SECONDS": "2"})
             progress.step("migrating Airflow metadata and staging schema", lambda: runtime.migrate(env))
             progress.step("importing demo connections and pools", lambda: _configure(env, sandbox.url, flows))
             end = datetime.now(UTC).date()
@@ -70,21 +70,22 @@ def run_demo(as_json: bool = False, days: int = DEMO_DAYS) -> int:
 
 
 def _configure(env: dict[str, str], sandbox_url: str, flows: list[Flow]) -> None:
+    import subprocess
+
     from sellerledger.flows.demo_connections import demo_connections
 
     credentials = httpx.get(f"{sandbox_url}/_sandbox/credentials", timeout=30).json()
-    connections = {c.pop("conn_id"): c for c in demo_connections(credentials, TIME_SCALE)}
-    for conn in connections.values():
-        conn["extra"] = json.dumps(conn["extra"])
+    spec = {"connections": {c.pop("conn_id"): c for c in demo_connections(credentials, TIME_SCALE)},
+            "pools": sorted({flow.pool for flow in flows})}
     with tempfile.NamedTemporaryFile("w", suffix=".json", dir=settings.var_dir(), delete=False) as handle:
-        json.dump(connections, handle)
         path = Path(handle.name)
-    path.chmod(0o600)
+        path.chmod(0o600)
+        json.dump(spec, handle)
     try:
-        runtime.run_airflow(["connections", "import", "--overwrite", str(path)], env)
+        subprocess.run([sys.executable, "-m", "sellerledger.flows.airflow_admin", str(path)], env=env, check=True,
+                       capture_output=True)
     finally:
         path.unlink(missing_ok=True)
-    runtime.sync_pools(env, flows)
 
 
 def build_report(flows: list[Flow], sandbox_url: str, since: datetime) -> dict[str, Any]:

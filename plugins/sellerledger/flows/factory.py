@@ -15,6 +15,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, get_parsing_context, task
 
+from sellerledger import settings
 from sellerledger.flows.config import Flow, FlowError, load_flows
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def default_args(flow: Flow) -> dict[str, Any]:
     return {
         "owner": flow.owner,
         "retries": flow.retries,
-        "retry_delay": timedelta(minutes=1),
+        "retry_delay": timedelta(seconds=settings.retry_delay_seconds()),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=30),
         "on_failure_callback": on_task_failure,
@@ -87,7 +88,6 @@ def build_flow_dag(flow: Flow) -> DAG:
         doc_md=DOC.format(id=flow.id, seller=flow.seller, marketplaces=", ".join(flow.marketplaces),
                           ledger_name=LEDGER_NAMES[flow.ledger], ledger_conn=flow.ledger_conn_id,
                           mode=flow.posting_mode, pool=flow.pool),
-        render_template_as_native_obj=True,
     ) as dag:
         flow_id = flow.id
 

@@ -14,13 +14,14 @@ SELECT s.settlement_id, s.marketplace, s.currency, s.total_amount, s.line_count,
        coalesce(sum(d.net_amount) FILTER (WHERE d.status = 'current' AND d.posted_at IS NOT NULL), 0) AS posted_total,
        count(d.key) FILTER (WHERE d.status = 'current') AS documents,
        count(d.key) FILTER (WHERE d.status = 'current' AND d.posted_at IS NOT NULL) AS documents_posted,
-       s.start_date, s.end_date
+       s.settlement_start_date, s.settlement_end_date
 FROM staging.settlements s
 JOIN ops.settlement_status st ON st.settlement_id = s.settlement_id AND st.flow_id = %(flow)s
 LEFT JOIN accounting.documents d ON d.settlement_id = s.settlement_id AND d.flow_id = %(flow)s
 WHERE %(all)s OR s.settlement_id = ANY(%(ids)s)
-GROUP BY s.settlement_id, s.marketplace, s.currency, s.total_amount, s.line_count, st.state, s.start_date, s.end_date
-ORDER BY s.end_date, s.settlement_id
+GROUP BY s.settlement_id, s.marketplace, s.currency, s.total_amount, s.line_count, st.state,
+         s.settlement_start_date, s.settlement_end_date
+ORDER BY s.settlement_end_date, s.settlement_id
 """
 
 

@@ -218,36 +218,72 @@ def check_settlements(flow_id: str, ctx: RunContext, plan: dict[str, Any], extra
 
 
 def post_settlement(flow_id: str, ctx: RunContext, settlement_id: str) -> dict[str, Any]:
-    """Post one settlement's documents exactly once (or, in a dry run, show what would be posted)."""
+    """Post one settlement's documents exactly once (or, in a dry run, show what would be posted).
+
+    A refused credential anywhere (reference reads, render, posting) records a sync block, alerts, and fails
+    the task without retries; while the block is active nothing is sent.
+    """
     from airflow.sdk.exceptions import AirflowFailException
 
-    from sellerledger.accounting.convert import to_ledger_currency
-    from sellerledger.accounting.store import load_documents, mark_posted
-    from sellerledger.flows.alerts import raise_alert
+    from sellerledger.ledgers.errors import AuthBlocked
     from sellerledger.ledgers.poster import SyncBlocked, post_documents
     from sellerledger.staging.posting_log import PostingLog
-    from sellerledger.staging.status import transition
 
     flow = get_flow(flow_id)
     client = ledger_client(flow)
-    with _connect() as conn:
-        documents = to_ledger_currency(load_documents(conn, flow.id, settlement_id), client.base_currency,
-                                       dict(flow.fx_rates), flow.fx_rounding_account)
-        rendered = client.render(documents)
+    posting_log = PostingLog(db.staging_url(), flow.id, flow.ledger, client.tenant, run_id=ctx.run_id)
+    try:
+        block = posting_log.active_block()
+        if block:
+            raise SyncBlocked(f"posting to {flow.ledger} is blocked: {block}; re-authorise, then clear the block")
+        rendered = _render_settlement(flow, ctx, client, settlement_id)
         if ctx.dry_run:
-            for doc in rendered:
-                log.info("DRY RUN would post %s %s %s %s (%s)", doc.kind, doc.reference, doc.total, doc.currency,
-                         doc.key)
-            return {"settlement_id": settlement_id, "dry_run": True, "would_post": len(rendered),
-                    "documents": [{"kind": d.kind, "reference": d.reference, "total": str(d.total),
-                                   "currency": d.currency} for d in rendered]}
-        posting_log = PostingLog(db.staging_url(), flow.id, flow.ledger, client.tenant, run_id=ctx.run_id)
-        try:
-            summary = post_documents(client, posting_log, rendered, conn_id=flow.ledger_conn_id)
-        except SyncBlocked as exc:
-            raise_alert(flow, "sync_block", f"posting to {flow.ledger} blocked", str(exc))
-            raise AirflowFailException(str(exc)) from None
-        entries = posting_log.get_many([doc.key for doc in rendered])
+            return _dry_run_report(settlement_id, rendered)
+        summary = post_documents(client, posting_log, rendered, conn_id=flow.ledger_conn_id)
+    except AuthBlocked as exc:
+        posting_log.block(flow.ledger_conn_id, str(exc))
+        _blocked(flow, f"{exc} (connection {flow.ledger_conn_id!r})")
+        raise AirflowFailException(str(exc)) from None
+    except SyncBlocked as exc:
+        _blocked(flow, str(exc))
+        raise AirflowFailException(str(exc)) from None
+    return _record_posting(flow, ctx, settlement_id, rendered, posting_log, summary, client)
+
+
+def _blocked(flow: Flow, reason: str) -> None:
+    from sellerledger.flows.alerts import raise_alert
+
+    raise_alert(flow, "sync_block", f"posting to {flow.ledger} blocked: re-authorise {flow.ledger_conn_id}", reason)
+
+
+def _render_settlement(flow: Flow, ctx: RunContext, client: Any, settlement_id: str) -> list[Any]:
+    """The settlement's current documents, in the ledger's home currency, in the ledger's shape."""
+    from sellerledger.accounting.convert import to_ledger_currency
+    from sellerledger.accounting.store import load_documents
+
+    rounding = flow.fx_rounding_account or accounting_setup(flow, ctx)[1].flow_accounts("default").fx_rounding
+    with _connect() as conn:
+        documents = load_documents(conn, flow.id, settlement_id)
+    documents = to_ledger_currency(documents, client.base_currency, dict(flow.fx_rates), rounding or "")
+    return client.render(documents)
+
+
+def _dry_run_report(settlement_id: str, rendered: list[Any]) -> dict[str, Any]:
+    for doc in rendered:
+        log.info("DRY RUN would post %s %s: %s %s (key %s)", doc.kind, doc.reference, doc.total, doc.currency, doc.key)
+    return {"settlement_id": settlement_id, "dry_run": True, "would_post": len(rendered),
+            "documents": [{"kind": d.kind, "reference": d.reference, "total": str(d.total), "currency": d.currency}
+                          for d in rendered]}
+
+
+def _record_posting(flow: Flow, ctx: RunContext, settlement_id: str, rendered: list[Any], posting_log: Any,
+                    summary: Any, client: Any) -> dict[str, Any]:
+    from sellerledger.accounting.store import mark_posted
+    from sellerledger.flows.alerts import raise_alert
+    from sellerledger.staging.status import get_status, transition
+
+    entries = posting_log.get_many([doc.key for doc in rendered])
+    with _connect() as conn:
         for doc in rendered:
             entry = entries.get(doc.key)
             if entry is not None and entry.state == "posted" and entry.ledger_id:
@@ -256,7 +292,9 @@ def post_settlement(flow_id: str, ctx: RunContext, settlement_id: str) -> dict[s
             raise_alert(flow, "posting_failed", f"settlement {settlement_id}: documents not posted",
                         "; ".join(f"{k}: {v}" for k, v in summary.failed.items()))
             return {"settlement_id": settlement_id, "posted": False, **summary.as_dict()}
-        transition(conn, flow.id, settlement_id, "posted", actor=f"run:{ctx.run_id}")
+        current = get_status(conn, flow.id, settlement_id)
+        if current is None or current.state not in ("posted", "reconciled"):
+            transition(conn, flow.id, settlement_id, "posted", actor=f"run:{ctx.run_id}")
     return {"settlement_id": settlement_id, "posted": True, "calls": dict(client.calls), **summary.as_dict()}
 
 
