@@ -12,10 +12,14 @@ demo: $(STAMP)            ## embedded Postgres + sandbox + every demo flow throu
 
 COMPOSE_SCHEMA := var/schemas/compose_spec.json
 
+# Debian's Chromium for the browser test (Playwright's wheel ships its driver; never `playwright install`).
+CHROMIUM := /usr/bin/chromium
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 test: $(STAMP) $(COMPOSE_SCHEMA)  ## the whole suite except the slow tiers
 	$(BIN)/python -m pytest -m "not slow" -q
 
-test-slow: $(STAMP) $(COMPOSE_SCHEMA) ## the slow tiers (Celery executor, crash trials, browser); run by CI
+test-slow: $(STAMP) $(COMPOSE_SCHEMA) $(CHROMIUM) ## the slow tiers (Celery executor, crash trials, browser); run by CI
 	$(BIN)/python -m pytest -m slow -q; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
 
 test-reliability: $(STAMP) ## crash, fault, bad-input and secret-scan suite
@@ -54,6 +58,10 @@ $(COMPOSE_SCHEMA): | $(STAMP)
 	mkdir -p var/schemas
 	$(BIN)/python -m pip download -q --disable-pip-version-check --no-deps -d var/schemas docker-compose==1.29.2
 	$(BIN)/python -c "import zipfile, glob; z = zipfile.ZipFile(glob.glob('var/schemas/docker_compose-*.whl')[0]); open('$@', 'wb').write(z.read('compose/config/compose_spec.json'))"
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 clean:                    ## stop the embedded Postgres and remove everything the targets created
 	-test -x $(BIN)/sellerledger && $(BIN)/sellerledger db stop
