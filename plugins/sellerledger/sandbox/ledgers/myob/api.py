@@ -70,6 +70,7 @@ from sellerledger.sandbox.ledgers.myob.errors import (
     invalid,
     required,
 )
+from sellerledger.sandbox.ledgers.myob.inventory import build_adjustment
 from sellerledger.sandbox.ledgers.myob.masters import build_customer, build_item
 from sellerledger.sandbox.ledgers.myob.odata import ODataError, order_rows, page_bounds, parse_filter
 
@@ -94,6 +95,7 @@ RESOURCES = (
     Resource("GeneralLedger/GeneralJournal", "document", "sme-general-ledger", True, True),
     Resource("Contact/Customer", "Customer", "sme-contacts-customer", True, True),
     Resource("Inventory/Item", "Item", "sme-inventory", True, True),
+    Resource("Inventory/Adjustment", "Adjustment", "sme-inventory", True),
     Resource("Sale/Invoice/Item", "document", "sme-sales", True, True),
     Resource("Sale/Invoice/Service", "document", "sme-sales", True, True),
     Resource("Sale/Invoice", "document", "sme-sales", False),
@@ -469,6 +471,9 @@ class MyobApi:
                       existing: dict[str, Any] | None) -> dict[str, Any]:
         if resource.kind == "Customer":
             return build_customer(cf, body, existing)
+        if resource.kind == "Adjustment":
+            number = body.get("InventoryJournalNumber") or f"IJ{cf.next_number('adjustment'):06d}"
+            return build_adjustment(cf, body, existing, str(number))
         return build_item(cf, body, existing)
 
     def _respond_written(self, request: Request, resource: Resource, cf: CompanyFile, entity: dict[str, Any],
