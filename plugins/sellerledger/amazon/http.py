@@ -128,14 +128,17 @@ class SpApiHttp:
         *,
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
+        access_token: str | None = None,
     ) -> Any:
-        """Send one operation (retrying transient failures) and return its parsed JSON body."""
+        """Send one operation (retrying transient failures) and return its parsed JSON body.
+
+        `access_token` replaces the LWA token for this call (a Restricted Data Token)."""
         refreshed = False
         attempt = 0
         while True:
             attempt += 1
             self.limiter.acquire(operation)
-            token = self.tokens.access_token()
+            token = access_token or self.tokens.access_token()
             headers = {
                 "x-amz-access-token": token,
                 "x-amz-date": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),

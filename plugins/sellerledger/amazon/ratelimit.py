@@ -46,6 +46,10 @@ DEFAULT_LIMITS: dict[str, OperationLimit] = {
     "getReport": OperationLimit(2.0, 15),
     "getReportDocument": OperationLimit(0.0167, 15),
     "getMarketplaceParticipations": OperationLimit(0.016, 15),
+    "getListingsItem": OperationLimit(5.0, 10),
+    "patchListingsItem": OperationLimit(5.0, 5),
+    "getInventorySummaries": OperationLimit(2.0, 2),
+    "createRestrictedDataToken": OperationLimit(1.0, 10),
 }
 FALLBACK_LIMIT = OperationLimit(0.5, 1)
 
