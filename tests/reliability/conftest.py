@@ -1,0 +1,30 @@
+"""Reliability suite set-up: the counts each test measures are printed as the session's last lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.reliability import stats
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int) -> None:
+    if not (stats.COUNTS or stats.FAULT_TABLE or stats.SECRETS_SCANNED):
+        return
+    write = terminalreporter.write_line
+    if stats.FAULT_TABLE:
+        write("fault matrix (class x rate -> outcome):")
+        rates = sorted({rate for _, rate in stats.FAULT_TABLE})
+        classes = sorted({kind for kind, _ in stats.FAULT_TABLE})
+        write("  " + "class".ljust(34) + "".join(rate.ljust(30) for rate in rates))
+        for kind in classes:
+            write("  " + kind.ljust(34) + "".join(stats.FAULT_TABLE.get((kind, r), "-").ljust(30) for r in rates))
+    write("reliability counts:")
+    write(f"  bad inputs: {stats.COUNTS['bad_inputs']} "
+          f"(errors {stats.COUNTS['bad_inputs_error']}, held {stats.COUNTS['bad_inputs_held']}, "
+          f"API {stats.COUNTS['bad_inputs_api']})")
+    write(f"  secret values scanned: {len(stats.SECRETS_SCANNED)} over {stats.COUNTS['secret_scan_bytes']} bytes "
+          f"of logs and {stats.COUNTS['secret_scan_cells']} database cells; hits {stats.COUNTS['secret_hits']}")
+    write(f"  fault classes x rates: {len(stats.FAULT_TABLE)} "
+          f"({len({k for k, _ in stats.FAULT_TABLE})} classes)")
+    write(f"  crash trials: {stats.COUNTS['crash_trials']} posting "
+          f"({stats.COUNTS['crash_kills']} SIGKILLs), {stats.COUNTS['staging_crash_trials']} staging")
