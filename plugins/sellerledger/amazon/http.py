@@ -145,8 +145,12 @@ class SpApiHttp:
             }
             error: AmazonApiError
             try:
+                content = None
+                if json_body is not None:  # Decimal amounts as exact JSON numbers (httpx's json= refuses them)
+                    content = dumps(json_body).encode()
+                    headers["content-type"] = "application/json"
                 response = self._client.request(
-                    method, path, params=_query(params), json=json_body, headers=headers
+                    method, path, params=_query(params), content=content, headers=headers
                 )
                 content = response.read()
             except httpx.TransportError as exc:
