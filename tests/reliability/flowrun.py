@@ -1,0 +1,167 @@
+"""Run a demo flow's task bodies (sellerledger.flows.tasks) in-process against an in-process sandbox, with
+the Airflow connections given as AIRFLOW_CONN_* environment variables built by demo_connections.
+
+    with flow_sandbox(profile="tiny") as sb:          # sandbox + env connections
+        outcome = run_flow("demo_xero", run_id="r1")  # discover → extract → check → post → reconcile → summary
+
+Also collects every secret the run used: client secrets, refresh and access tokens the sandbox issued,
+the MYOB company-file password and API key, and the generated buyers' names, e-mails and addresses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import httpx
+
+from sellerledger.flows.demo_connections import demo_connections
+from sellerledger.sandbox.core.state import SandboxConfig
+from sellerledger.sandbox.server import SandboxServer
+
+TODAY = date(2026, 11, 20)
+TIME_SCALE = 200.0
+WINDOW = {"start_date": "2026-08-20", "end_date": "2026-11-18"}
+
+
+@dataclass
+class FlowSandbox:
+    server: SandboxServer
+    credentials: dict[str, Any]
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.server.url, timeout=30)
+
+    def faults(self, rules: list[dict[str, Any]], seed: int = 5) -> None:
+        httpx.post(f"{self.server.url}/_sandbox/faults", json={"rules": rules, "seed": seed},
+                   timeout=30).raise_for_status()
+
+    def clear_faults(self) -> None:
+        httpx.delete(f"{self.server.url}/_sandbox/faults", timeout=30).raise_for_status()
+
+    def reset(self) -> None:
+        httpx.post(f"{self.server.url}/_sandbox/reset", timeout=30).raise_for_status()
+
+    def trial_balance(self, ledger: str) -> dict[str, Any]:
+        return httpx.get(f"{self.server.url}/_sandbox/{ledger}/trial-balance", timeout=30).json()
+
+    def documents(self, ledger: str) -> Any:
+        return httpx.get(f"{self.server.url}/_sandbox/{ledger}/documents", timeout=30).json()
+
+
+def connection_env(credentials: dict[str, Any], time_scale: float = TIME_SCALE) -> dict[str, str]:
+    """AIRFLOW_CONN_<ID> values (Airflow's JSON form) for the demo connections."""
+    env = {}
+    for conn in demo_connections(credentials, time_scale):
+        body = {key: conn[key] for key in ("conn_type", "login", "password", "extra") if conn.get(key) is not None}
+        env[f"AIRFLOW_CONN_{conn['conn_id'].upper()}"] = json.dumps(body)
+    return env
+
+
+@contextmanager
+def flow_sandbox(profile: str = "tiny", *, only: tuple[str, ...] | None = None,
+                 time_scale: float = TIME_SCALE) -> Iterator[FlowSandbox]:
+    """The sandbox on loopback and the demo connections in os.environ (removed again on exit)."""
+    config = SandboxConfig(today=TODAY, days=90, profile=profile, time_scale=time_scale)
+    kwargs: dict[str, Any] = {"only": only} if only else {}
+    with SandboxServer(config, **kwargs) as server:
+        credentials = httpx.get(f"{server.url}/_sandbox/credentials", timeout=30).json()
+        env = connection_env(credentials, time_scale)
+        env["SELLERLEDGER_RETRY_DELAY_SECONDS"] = "0"
+        saved = {key: os.environ.get(key) for key in env}
+        os.environ.update(env)
+        try:
+            yield FlowSandbox(server, credentials, env)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def run_flow(flow_id: str, run_id: str, *, post: bool = True, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The DAG's task bodies in order, as `airflow dags test` would run them (one try each)."""
+    from sellerledger.flows import tasks
+
+    ctx = tasks.RunContext(run_id=run_id, params={**WINDOW, **(params or {})})
+    plan = tasks.discover(flow_id, ctx)
+    tasks.extract_orders(flow_id, ctx, plan)
+    tasks.extract_financial_events(flow_id, ctx, plan)
+    extracted = tasks.extract_settlements(flow_id, ctx, plan)
+    validated = tasks.check_settlements(flow_id, ctx, plan, extracted)
+    posted = [tasks.post_settlement(flow_id, ctx, sid) for sid in validated] if post else []
+    reconciled = tasks.reconcile(flow_id, ctx, posted) if post else []
+    summary = tasks.summary(flow_id, ctx, reconciled)
+    return {"extracted": extracted, "validated": validated, "posted": posted, "reconciled": reconciled,
+            "summary": summary}
+
+
+# ------------------------------------------------------------------------------------------- secrets
+def _walk_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _walk_strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _walk_strings(item)
+
+
+SECRET_FIELDS = ("secret", "refresh_token", "password", "api_key", "access_token")
+
+
+def credential_secrets(credentials: dict[str, Any]) -> set[str]:
+    """Every value under a secret-looking key of /_sandbox/credentials."""
+    found: set[str] = set()
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, str) and any(hint in key for hint in SECRET_FIELDS) and len(value) >= 6:
+                    found.add(value)
+                else:
+                    visit(value)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+    visit(credentials)
+    return found
+
+
+def issued_tokens(server: SandboxServer) -> set[str]:
+    """Refresh and access tokens the stand-ins issued (read from their state)."""
+    tokens: set[str] = set()
+    for name, api in server.state.apis.items():
+        registry = getattr(api, "tokens", None)
+        for attr in ("_refresh", "_access"):
+            tokens.update(getattr(registry, attr, {}) or {})
+        state = getattr(api, "state", api)
+        for attr in ("refresh_tokens", "access_tokens"):
+            held = getattr(state, attr, None)
+            if isinstance(held, dict):
+                tokens.update(key for key in held if isinstance(key, str))
+        del name
+    return {token for token in tokens if len(token) >= 8}
+
+
+def buyer_pii(server: SandboxServer) -> set[str]:
+    """Buyer names, e-mails and street lines of the generated seller's orders."""
+    values: set[str] = set()
+    amazon = server.state.apis.get("amazon")
+    seller = getattr(getattr(amazon, "state", amazon), "seller", None)
+    for order in getattr(seller, "orders", []) or []:
+        values.add(order.buyer_name)
+        values.add(order.buyer_email)
+        for key, line in (order.address or {}).items():
+            if key.lower().startswith(("addressline", "address_line", "line", "street")) and line:
+                values.add(line)
+    return {value for value in values if value and len(value) >= 6}
