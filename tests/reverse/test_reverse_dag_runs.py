@@ -1,0 +1,105 @@
+"""The demo flows' reverse DAGs run whole through Airflow (`airflow dags test`) against an in-process
+sandbox: a price changed in Xero reaches the Amazon listing and a second run sends no patch; a MYOB
+quantity (ledger wins) reaches both merchant-fulfilled listings."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sellerledger.flows.config import load_flows
+from sellerledger.ledgers.connection import LedgerConnection
+from sellerledger.sandbox.core.state import SandboxConfig
+from sellerledger.sandbox.server import SandboxServer
+from tests.flows.test_dag_runs import TIME_SCALE, airflow_metadata, prepare  # noqa: F401 (fixture)
+from tests.reverse.support import DE, MFN_SKU, US, audit, calls, credentials, listing
+
+pytestmark = pytest.mark.slow
+
+
+def _run(env: dict[str, str], dag_id: str) -> str:
+    airflow = str(Path(sys.executable).parent / "airflow")
+    result = subprocess.run([airflow, "dags", "test", dag_id, "-c", json.dumps({})], env=env, capture_output=True,
+                            text=True, check=False, timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0 and "state=success" in output, output[-6000:]
+    return output
+
+
+def _ledger(server: SandboxServer, db_url: str, ledger: str) -> Any:
+    """The demo connection's client, sharing the DAG's token store (same connection id, same database)."""
+    from sellerledger.amazon.ratelimit import MemoryBucketStore
+    from sellerledger.staging.token_store import TokenStore
+
+    creds = credentials(server)[ledger]
+    if ledger == "xero":
+        from sellerledger.ledgers.xero.client import client_from_connection as xero
+
+        row = creds["tenants"][0]
+        conn = LedgerConnection(ledger="xero", conn_id="xero_demo", client_id=row["client_id"],
+                                client_secret=row["client_secret"], refresh_token=row["refresh_token"],
+                                tenant_id=row["tenant_id"], base_url=row["api_base_url"],
+                                token_url=row["token_url"], extra={"time_scale": TIME_SCALE})
+        return xero(conn, token_store=TokenStore(db_url), bucket_store=MemoryBucketStore())
+    from sellerledger.ledgers.myob.client import client_from_connection as myob
+
+    cf = creds["tenants"][0]
+    conn = LedgerConnection(
+        ledger="myob", conn_id="myob_demo", client_id=creds["client_id"], client_secret=creds["client_secret"],
+        refresh_token=cf["refresh_token"], tenant_id=cf["company_file_uid"], base_url=creds["api_base_url"],
+        token_url=creds["token_url"],
+        extra={"api_key": creds["api_key"], "cf_username": cf["company_file_username"],
+               "cf_password": cf["company_file_password"], "time_scale": TIME_SCALE})
+    return myob(conn, token_store=TokenStore(db_url), buckets=MemoryBucketStore())
+
+
+def _flow(flow_id: str) -> Any:
+    return next(f for f in load_flows()[0] if f.id == flow_id)
+
+
+def test_prices_dag_pushes_a_changed_xero_price_once(fresh_db, airflow_metadata) -> None:  # noqa: F811
+    with SandboxServer(SandboxConfig(days=10, time_scale=TIME_SCALE)) as server:
+        run = prepare(_flow("demo_xero"), server.url, fresh_db, airflow_metadata)
+        xero = _ledger(server, fresh_db, "xero")
+        xero.http.json("createItems", "POST", "/Items", params={"summarizeErrors": "false"}, json_body={"Items": [
+            {"Code": MFN_SKU, "Name": MFN_SKU, "IsSold": True,
+             "SalesDetails": {"UnitPrice": Decimal("44.95"), "AccountCode": "4000"}}]})
+        xero.close()
+        assert listing(server, MFN_SKU, US)["price"] != Decimal("44.95")
+        _run(run.env, "sellerledger_reverse__demo_xero__prices")
+        assert listing(server, MFN_SKU, US)["price"] == Decimal("44.95")
+        assert calls(server, "patchListingsItem") == 1
+        _run(run.env, "sellerledger_reverse__demo_xero__prices")
+        assert calls(server, "patchListingsItem") == 1
+        statuses = [(s, st) for s, st, _, _ in audit(fresh_db, "demo_xero", "prices")]
+        assert statuses.count((f"{MFN_SKU}@{US}", "pushed")) == 1
+        assert statuses.count((f"{MFN_SKU}@{US}", "unchanged")) == 1
+
+
+def test_stock_dag_sets_mfn_listings_to_the_myob_quantity(fresh_db, airflow_metadata) -> None:  # noqa: F811
+    with SandboxServer(SandboxConfig(days=10, time_scale=TIME_SCALE)) as server:
+        run = prepare(_flow("demo_myob"), server.url, fresh_db, airflow_metadata)
+        myob = _ledger(server, fresh_db, "myob")
+        accounts = myob.api.list("GeneralLedger/Account")
+
+        def account(classification: str) -> dict[str, str]:
+            return {"UID": next(a["UID"] for a in accounts if a.get("Classification") == classification)}
+
+        item = myob.api.post_once("Inventory/Item", {
+            "Number": MFN_SKU, "Name": "Lamp", "IsSold": True, "IsInventoried": True,
+            "IncomeAccount": account("Income"), "AssetAccount": account("Asset"),
+            "CostOfSalesAccount": account("Expense")})
+        myob.api.post_once("Inventory/Adjustment", {"Lines": [
+            {"Item": {"UID": item["UID"]}, "Quantity": 17, "UnitCost": 0, "Amount": 0,
+             "Account": account("Expense")}]})
+        myob.close()
+        _run(run.env, "sellerledger_reverse__demo_myob__stock")
+        assert (listing(server, MFN_SKU, US)["quantity"], listing(server, MFN_SKU, DE)["quantity"]) == (17, 17)
+        rows = {s: st for s, st, _, _ in audit(fresh_db, "demo_myob", "stock")}
+        assert rows[MFN_SKU] == "amazon_updated"
