@@ -103,3 +103,42 @@ def test_stock_dag_sets_mfn_listings_to_the_myob_quantity(fresh_db, airflow_meta
         assert (listing(server, MFN_SKU, US)["quantity"], listing(server, MFN_SKU, DE)["quantity"]) == (17, 17)
         rows = {s: st for s, st, _, _ in audit(fresh_db, "demo_myob", "stock")}
         assert rows[MFN_SKU] == "amazon_updated"
+
+
+def test_contacts_dag_updates_the_customer_and_its_task_logs_hold_no_buyer_pii(fresh_db, airflow_metadata,  # noqa: F811
+                                                                               tmp_path) -> None:
+    import psycopg
+
+    from sellerledger.reverse.contacts import map_contact
+
+    root = Path(__file__).resolve().parents[2]
+    home = tmp_path / "home"  # the checkout with a flows.yaml whose demo_myob also keeps contacts current
+    (home / "include").mkdir(parents=True)
+    (home / "include" / "mappings").symlink_to(root / "include" / "mappings")
+    (home / "dags").symlink_to(root / "dags")
+    (home / "var").mkdir()
+    flows_yaml = (root / "include" / "flows.yaml").read_text(encoding="utf-8")
+    (home / "include" / "flows.yaml").write_text(
+        flows_yaml.replace("reverse: {stock: ledger_wins}", "reverse: {stock: ledger_wins, contacts: true}"))
+    with SandboxServer(SandboxConfig(days=10, time_scale=TIME_SCALE)) as server:
+        run = prepare(_flow("demo_myob"), server.url, fresh_db, airflow_metadata)
+        run.env["SELLERLEDGER_HOME"] = str(home)
+        state = server.state.apis["amazon"]
+        order = next(o for o in state.seller.orders
+                     if o.marketplace.code == "US" and o.status_at(state.now()) == "Shipped")
+        myob = _ledger(server, fresh_db, "myob")
+        tax = myob.api.list("GeneralLedger/TaxCode")[0]
+        customer = myob.api.post_once("Contact/Customer", {
+            "IsIndividual": True, "LastName": "Placeholder",
+            "SellingDetails": {"TaxCode": {"UID": tax["UID"]}, "FreightTaxCode": {"UID": tax["UID"]}}})
+        with psycopg.connect(fresh_db, autocommit=True) as conn:
+            map_contact(conn, "demo_myob", order.amazon_order_id, customer["UID"])
+        output = _run(run.env, "sellerledger_reverse__demo_myob__contacts")
+        record = myob.api.get(f"Contact/Customer/{customer['UID']}")
+        myob.close()
+    assert record["Addresses"][0]["Email"] == order.buyer_email
+    logs = output + "".join(p.read_text(errors="replace") for p in Path(airflow_metadata["AIRFLOW_HOME"]).rglob("*.log"))
+    assert customer["UID"] in logs  # the task logged its work, by contact id
+    pii = [order.buyer_name, *order.buyer_name.split(), order.buyer_email, order.address["AddressLine1"],
+           order.address["Phone"]]
+    assert [value for value in pii if len(value) > 2 and value in logs] == []
