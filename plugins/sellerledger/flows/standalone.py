@@ -18,7 +18,9 @@ from sellerledger.flows import runtime
 
 def run_standalone(port: int = 8080) -> int:
     with db.embedded_session():
-        env = runtime.airflow_env({"AIRFLOW__API__PORT": str(port)})
+        # task processes reach the API server's execution API, which listens on `port` too (default 8080)
+        env = runtime.airflow_env({"AIRFLOW__API__PORT": str(port),
+                                   "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/"})
         runtime.migrate(env)
         print(f"Airflow UI: http://localhost:{port}  (login admin / admin; Ctrl-C stops it)", flush=True)
         airflow = str(Path(sys.executable).parent / "airflow")
