@@ -27,4 +27,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
     write(f"  fault classes x rates: {len(stats.FAULT_TABLE)} "
           f"({len({k for k, _ in stats.FAULT_TABLE})} classes)")
     write(f"  crash trials: {stats.COUNTS['crash_trials']} posting "
-          f"({stats.COUNTS['crash_kills']} SIGKILLs), {stats.COUNTS['staging_crash_trials']} staging")
+          f"({stats.COUNTS['crash_kills']} SIGKILLs, {stats.COUNTS['crash_reauthorised']} ended in an invalid_grant block "
+          f"resumed by re-authorising), {stats.COUNTS['staging_crash_trials']} staging")

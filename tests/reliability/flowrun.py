@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from sellerledger.flows.demo_connections import demo_connections
+from sellerledger.ledgers import connection
 from sellerledger.sandbox.core.state import SandboxConfig
 from sellerledger.sandbox.server import SandboxServer
 
@@ -47,7 +48,22 @@ class FlowSandbox:
         httpx.delete(f"{self.server.url}/_sandbox/faults", timeout=30).raise_for_status()
 
     def reset(self) -> None:
+        """Forget every write and issued token; the connections get their seeded refresh tokens back."""
         httpx.post(f"{self.server.url}/_sandbox/reset", timeout=30).raise_for_status()
+        os.environ.update(self.env)
+
+    def reauthorise(self, ledger: str) -> None:
+        """What a user does after a revoked grant: authorise again (a new token chain at the stand-in) and put
+        the new refresh token in the connection."""
+        name = next(key for key in self.env if key.startswith("AIRFLOW_CONN_") and
+                    json.loads(self.env[key])["conn_type"].startswith(ledger.replace("qbo", "quickbooks")[:4]))
+        body = json.loads(self.env[name])
+        registry = self.server.state.apis[ledger].tokens
+        chain, client_id, subject, _ = next(seed for seed in registry._seeds
+                                            if seed[3] == body["extra"]["refresh_token"])
+        fresh = registry.issue(f"{chain}-reauthorised-{os.urandom(3).hex()}", client_id, subject)
+        body["extra"]["refresh_token"] = fresh.refresh_token
+        os.environ[name] = json.dumps(body)
 
     def trial_balance(self, ledger: str) -> dict[str, Any]:
         return httpx.get(f"{self.server.url}/_sandbox/{ledger}/trial-balance", timeout=30).json()
@@ -75,11 +91,15 @@ def flow_sandbox(profile: str = "tiny", *, only: tuple[str, ...] | None = None,
         credentials = httpx.get(f"{server.url}/_sandbox/credentials", timeout=30).json()
         env = connection_env(credentials, time_scale)
         env["SELLERLEDGER_RETRY_DELAY_SECONDS"] = "0"
+        # The process-wide bucket store binds to the first database it sees; these runs switch databases.
+        env["SELLERLEDGER_RATE_LIMIT_STORE"] = "memory"
         saved = {key: os.environ.get(key) for key in env}
         os.environ.update(env)
+        connection._SHARED_STORE = None
         try:
             yield FlowSandbox(server, credentials, env)
         finally:
+            connection._SHARED_STORE = None
             for key, value in saved.items():
                 if value is None:
                     os.environ.pop(key, None)
@@ -165,3 +185,28 @@ def buyer_pii(server: SandboxServer) -> set[str]:
             if key.lower().startswith(("addressline", "address_line", "line", "street")) and line:
                 values.add(line)
     return {value for value in values if value and len(value) >= 6}
+
+
+# ------------------------------------------------------------------------------------------- state
+def ledger_state(server_url: str, ledger: str) -> tuple[dict[tuple[str, str], str], list[tuple[str, ...]]]:
+    """The ledger's trial balance and its documents (type, reference, status, currency, total), sorted:
+    a document posted twice shows as two equal rows."""
+    tb = httpx.get(f"{server_url}/_sandbox/{ledger}/trial-balance", timeout=30).json()
+    docs = httpx.get(f"{server_url}/_sandbox/{ledger}/documents", timeout=30).json()["documents"]
+    balances = {(row["account"], row["currency"]): str(row["balance"]) for row in tb["accounts"]}
+    return balances, sorted((d["type"], str(d["reference"]), d["status"], d["currency"], d["total"]) for d in docs)
+
+
+def staged_state(url: str) -> dict[str, Any]:
+    """What staging holds, independent of ids and timestamps: settlements with their line counts and sums,
+    orders, order lines, financial events."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        settlements = conn.execute(
+            "SELECT s.settlement_id, s.currency, s.total_amount::text, count(l.*), coalesce(sum(l.amount), 0)::text"
+            " FROM staging.settlements s LEFT JOIN staging.settlement_lines l USING (settlement_id)"
+            " GROUP BY 1, 2, 3 ORDER BY 1").fetchall()
+        counts = {table: conn.execute(f"SELECT count(*) FROM staging.{table}").fetchone()[0]
+                  for table in ("orders", "order_lines", "financial_event_groups", "financial_event_rows")}
+    return {"settlements": settlements, **counts}
