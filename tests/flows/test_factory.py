@@ -27,7 +27,7 @@ def test_each_flow_dag_has_the_task_graph_params_and_conventions(flows) -> None:
     assert post.pool == flow.pool
     assert dag.get_task("check_settlements").upstream_task_ids == {
         "discover", "extract_orders", "extract_financial_events", "extract_settlements"}
-    assert dag.get_task("summary").upstream_task_ids == {"reconcile"}
+    assert dag.get_task("summary").upstream_task_ids == {"reconcile", "check_settlements"}
     for task in dag.tasks:
         assert task.retries >= 2 and task.owner == "sellerledger"
 

@@ -40,9 +40,10 @@ def demo_connections(credentials: dict[str, Any], time_scale: float) -> list[dic
     out.append(_ledger("wave_demo", "wave", wave, wt, tenant_id=wt["business_id"], base_url=wave["graphql_url"],
                        scale=scale))
     zoho, zt = credentials["zoho"], credentials["zoho"]["tenants"][0]
+    # the sandbox serves every Zoho data centre under /zoho; the client derives the DC's hosts from `region`
     out.append(_ledger("zoho_demo", "zoho_books", zoho, zt, tenant_id=zt["organization_id"],
-                       base_url=zt["api_domain"], scale=scale, token_url=zt["token_url"], region=zt["dc"],
-                       data_centre=zt["dc"], books_url=zt["books_url"], accounts_server=zt["accounts_server"]))
+                       base_url=zt["books_url"].split("/zoho/", 1)[0] + "/zoho", scale=scale, token_url="",
+                       region=zt["dc"]))
     return out
 
 

@@ -135,16 +135,16 @@ def build_flow_dag(flow: Flow) -> DAG:
             return tasks.reconcile(flow_id, tasks.RunContext.from_airflow(context), posted)
 
         @task(trigger_rule="all_done")
-        def summary(reconciled: list[dict[str, Any]], **context: Any) -> dict[str, Any]:
+        def summary(reconciled: list[dict[str, Any]], validated: list[str], **context: Any) -> dict[str, Any]:
             from sellerledger.flows import tasks
 
-            return tasks.summary(flow_id, tasks.RunContext.from_airflow(context), reconciled)
+            return tasks.summary(flow_id, tasks.RunContext.from_airflow(context), reconciled, validated)
 
         plan = discover()
         validated = check_settlements(plan, extract_settlements(plan), extract_orders(plan),
                                       extract_financial_events(plan))
         posted = post_settlement.expand(settlement_id=validated)
-        summary(reconcile(posted))
+        summary(reconcile(posted), validated)
     return dag
 
 

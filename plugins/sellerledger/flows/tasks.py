@@ -289,9 +289,12 @@ def _record_posting(flow: Flow, ctx: RunContext, settlement_id: str, rendered: l
             if entry is not None and entry.state == "posted" and entry.ledger_id:
                 mark_posted(conn, doc.key, entry.ledger_id)
         if summary.failed:
-            raise_alert(flow, "posting_failed", f"settlement {settlement_id}: documents not posted",
-                        "; ".join(f"{k}: {v}" for k, v in summary.failed.items()))
-            return {"settlement_id": settlement_id, "posted": False, **summary.as_dict()}
+            detail = "; ".join(f"{k}: {v}" for k, v in summary.failed.items())
+            raise_alert(flow, "posting_failed", f"settlement {settlement_id}: documents not posted", detail)
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(f"settlement {settlement_id}: {len(summary.failed)} document(s) refused by "
+                                       f"{flow.ledger}: {detail[:1500]}; fix and replay")
         current = get_status(conn, flow.id, settlement_id)
         if current is None or current.state not in ("posted", "reconciled"):
             transition(conn, flow.id, settlement_id, "posted", actor=f"run:{ctx.run_id}")
@@ -329,8 +332,13 @@ def reconcile(flow_id: str, ctx: RunContext, posted: list[dict[str, Any]]) -> li
     return results
 
 
-def summary(flow_id: str, ctx: RunContext, reconciled: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts and totals of the run: a table in the task log and a row in ops.run_summaries."""
+def summary(flow_id: str, ctx: RunContext, reconciled: list[dict[str, Any]],
+            validated: list[str] | None = None) -> dict[str, Any]:
+    """Counts and totals of the run: a table in the task log and a row in ops.run_summaries.
+
+    Fails the run when a settlement it validated is still not posted (a post task failed), so a run whose
+    posting failed never shows green, whatever the trigger rules of the tasks after it.
+    """
     import json
 
     from sellerledger.flows.report import format_table, settlement_rows
@@ -352,6 +360,17 @@ def summary(flow_id: str, ctx: RunContext, reconciled: list[dict[str, Any]]) -> 
             (flow.id, ctx.run_id, ctx.dry_run, json.dumps(counts), json.dumps(rows, default=str)),
         )
     log.info("run summary for %s:\n%s", flow.id, format_table(rows))
+    if not ctx.dry_run and validated:
+        with _connect() as conn:
+            states = dict(conn.execute(
+                "SELECT settlement_id, state FROM ops.settlement_status WHERE flow_id = %s AND settlement_id = ANY(%s)",
+                (flow.id, list(validated))).fetchall())
+        unposted = sorted(sid for sid in validated if states.get(sid) not in ("posted", "reconciled"))
+        if unposted:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(f"{len(unposted)} validated settlement(s) not posted: {', '.join(unposted)}"
+                                       " (see the post_settlement logs and ops.alerts)")
     return {"counts": counts, "settlements": len(rows)}
 
 
