@@ -26,6 +26,7 @@ from tests.reliability.flowrun import FlowSandbox, flow_sandbox, ledger_state, s
 pytestmark = pytest.mark.slow
 
 RATES = (0.1, 0.5)
+SEED = int(os.environ.get("RELIABILITY_FAULT_SEED", "0"))  # another seed: other calls hit
 MAX_RUNS = 6
 TIME_SCALE = 1000.0
 EXTRACT_FLOW = "demo_xero"
@@ -37,10 +38,16 @@ WINDOW = {"start_date": "2026-08-20", "end_date": "2026-11-01"}
 
 AMAZON_KINDS = ("429", "500", "503", "slow", "drop", "lost_response", "html_error", "expired_next_token",
                 "repeated_next_token", "report_fatal", "document_url_expired")
-LEDGER_KINDS: dict[str, tuple[str, ...]] = {  # class -> the ledgers it is tried on
-    "429": ("xero", "qbo"), "500": ("qbo", "zoho"), "503": ("myob", "xero"), "slow": ("wave",), "drop": ("zoho", "myob"),
-    "lost_response": ("xero", "qbo", "myob", "wave", "zoho"), "html_error": ("qbo", "wave"),
-    "invalid_grant": ("xero", "qbo", "myob", "wave", "zoho"), "conflict": ("myob",), "graphql_error": ("wave",),
+# class -> the ledgers it is tried on. By default each class meets one ledger (all five ledgers are covered);
+# RELIABILITY_FULL_MATRIX=1 tries the generic classes and invalid_grant on more (about 15 minutes).
+FULL = os.environ.get("RELIABILITY_FULL_MATRIX") == "1"
+LEDGER_KINDS: dict[str, tuple[str, ...]] = {
+    "429": ("qbo", "xero") if FULL else ("qbo",), "500": ("qbo", "zoho") if FULL else ("zoho",),
+    "503": ("myob", "xero") if FULL else ("xero",), "slow": ("wave",), "drop": ("zoho", "myob") if FULL else ("myob",),
+    "lost_response": ("xero", "qbo", "myob", "wave", "zoho") if FULL else ("zoho", "xero"),
+    "html_error": ("qbo", "wave") if FULL else ("wave",),
+    "invalid_grant": ("xero", "qbo", "myob", "wave", "zoho") if FULL else ("qbo",),
+    "conflict": ("myob",), "graphql_error": ("wave",),
 }
 CELLS = [("amazon", kind, rate) for kind in AMAZON_KINDS for rate in RATES] + [
     (ledger, kind, rate) for kind, ledgers in LEDGER_KINDS.items() for ledger in ledgers for rate in RATES]
@@ -151,6 +158,16 @@ def _fired(sandbox: FlowSandbox) -> int:
     return sum(int(rule.get("fired", 0)) for rule in rules)
 
 
+def _explain(clean: Any, state: Any) -> None:
+    """Print what differs between two ledger states (balances, then documents)."""
+    from collections import Counter
+
+    print("balances only in clean:", sorted(set(clean[0].items()) - set(state[0].items())))
+    print("balances only in run:  ", sorted(set(state[0].items()) - set(clean[0].items())))
+    print("documents only in clean:", sorted((Counter(clean[1]) - Counter(state[1])).elements()))
+    print("documents only in run:  ", sorted((Counter(state[1]) - Counter(clean[1])).elements()))
+
+
 def _run_until_done(action: Callable[[int], None], runs: int) -> tuple[int | None, list[str]]:
     errors: list[str] = []
     for run in range(1, runs + 1):
@@ -174,7 +191,7 @@ def test_fault_cell_ends_clean_or_blocked_and_resumable(matrix: Matrix, api: str
         rule: dict[str, Any] = {"api": api, "kind": kind, "rate": rate}
         if kind in PARAMS:
             rule["params"] = PARAMS[kind]
-        sandbox.faults([rule], seed=int(rate * 100) + len(kind))
+        sandbox.faults([rule], seed=int(rate * 100) + len(kind) + SEED)
         if ledger:
             def action(run: int) -> None:
                 _post(FLOW_OF[api], matrix.validated[api], f"fault-{run}")
@@ -191,8 +208,10 @@ def test_fault_cell_ends_clean_or_blocked_and_resumable(matrix: Matrix, api: str
             if ledger:
                 from sellerledger.staging.posting_log import PostingLog
 
-                if blocked and kind == "invalid_grant":
-                    sandbox.reauthorise(api)  # the grant was revoked: the user authorises the app again
+                if blocked and any("invalid_grant" in error for error in errors):
+                    # The grant was revoked (invalid_grant), or a lost answer of the token endpoint spent a
+                    # rotated refresh token: the user authorises the app again.
+                    sandbox.reauthorise(api)
                 PostingLog(url, FLOW_OF[api], api, "").clear_blocks()  # what `sellerledger replay` does
             resumed, more = _run_until_done(lambda run: action(100 + run), 3)
             assert resumed is not None, f"not resumable once the fault is gone: {more[-1:]}"
@@ -200,6 +219,8 @@ def test_fault_cell_ends_clean_or_blocked_and_resumable(matrix: Matrix, api: str
         else:
             outcome = f"clean after {done} run{'s' if done > 1 else ''} ({fired} hits)"
         state = ledger_state(sandbox.server.url, api) if ledger else staged_state(url)
+        if state != clean and ledger:
+            _explain(clean, state)
         assert state == clean, f"{api}/{kind}@{rate}: the end state differs from the clean run's"
         stats.FAULT_TABLE[(f"{api}:{kind}", f"{int(rate * 100)}%")] = outcome
     finally:
