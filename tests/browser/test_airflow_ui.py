@@ -75,7 +75,7 @@ def airflow_ui(fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     port = _free_port()
     log_path = tmp_path / "airflow.log"
     try:
-        with SandboxServer(SandboxConfig(days=35, time_scale=TIME_SCALE), port=0) as sandbox:
+        with SandboxServer(SandboxConfig(days=35, time_scale=TIME_SCALE, options={"orders_per_day": 4}), port=0) as sandbox:
             extra = {"SELLERLEDGER_SANDBOX_URL": sandbox.url, "SELLERLEDGER_RETRY_DELAY_SECONDS": "2",
                      # runs only when triggered: no scheduled run posts behind the test's back
                      "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
