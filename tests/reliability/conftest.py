@@ -1,4 +1,5 @@
-"""Reliability suite set-up: the counts each test measures are printed as the session's last lines."""
+"""Reliability suite set-up: the counts each test measures are printed as the session's last lines (at
+unconfigure, after pytest's own "N passed" line)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import pytest
 from tests.reliability import stats
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int) -> None:
-    if not (stats.COUNTS or stats.FAULT_TABLE or stats.SECRETS_SCANNED):
+def pytest_unconfigure(config: pytest.Config) -> None:
+    terminalreporter = config.pluginmanager.get_plugin("terminalreporter")
+    if terminalreporter is None or not (stats.COUNTS or stats.FAULT_TABLE or stats.SECRETS_SCANNED):
         return
     write = terminalreporter.write_line
     if stats.FAULT_TABLE:

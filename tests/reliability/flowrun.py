@@ -189,12 +189,20 @@ def buyer_pii(server: SandboxServer) -> set[str]:
 
 # ------------------------------------------------------------------------------------------- state
 def ledger_state(server_url: str, ledger: str) -> tuple[dict[tuple[str, str], str], list[tuple[str, ...]]]:
-    """The ledger's trial balance and its documents (type, reference, status, currency, total), sorted:
-    a document posted twice shows as two equal rows."""
+    """The ledger's trial balance and its documents (type, status, currency, total), sorted: a document
+    posted twice shows as an extra row. References are left out: some ledgers number documents themselves
+    (Zoho's INV-000001, ...), in the order they arrive, which retries may change."""
     tb = httpx.get(f"{server_url}/_sandbox/{ledger}/trial-balance", timeout=30).json()
     docs = httpx.get(f"{server_url}/_sandbox/{ledger}/documents", timeout=30).json()["documents"]
     balances = {(row["account"], row["currency"]): str(row["balance"]) for row in tb["accounts"]}
-    return balances, sorted((d["type"], str(d["reference"]), d["status"], d["currency"], d["total"]) for d in docs)
+    return balances, sorted((d["type"], d["status"], d["currency"], d["total"]) for d in docs)
+
+
+def ledger_references(server_url: str, ledger: str) -> list[tuple[str, str]]:
+    """(type, reference) of the ledger's live documents that carry one (the same pair twice is a duplicate)."""
+    docs = httpx.get(f"{server_url}/_sandbox/{ledger}/documents", timeout=30).json()["documents"]
+    return [(d["type"], str(d["reference"])) for d in docs
+            if d.get("reference") and str(d["status"]).lower() not in ("voided", "deleted", "void")]
 
 
 def staged_state(url: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import _admin_url, _with_db
 from tests.reliability import stats
-from tests.reliability.flowrun import FlowSandbox, flow_sandbox, ledger_state, staged_state
+from tests.reliability.flowrun import FlowSandbox, flow_sandbox, ledger_references, ledger_state, staged_state
 
 pytestmark = pytest.mark.slow
 
@@ -222,6 +222,9 @@ def test_fault_cell_ends_clean_or_blocked_and_resumable(matrix: Matrix, api: str
         if state != clean and ledger:
             _explain(clean, state)
         assert state == clean, f"{api}/{kind}@{rate}: the end state differs from the clean run's"
+        if ledger:
+            references = ledger_references(sandbox.server.url, api)
+            assert len(references) == len(set(references)), "a document is in the ledger twice"
         stats.FAULT_TABLE[(f"{api}:{kind}", f"{int(rate * 100)}%")] = outcome
     finally:
         sandbox.clear_faults()
