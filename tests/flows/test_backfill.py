@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from sellerledger import db
-from tests.flows.test_dag_runs import HISTORY_DAYS, TIME_SCALE, FlowRun, airflow_metadata, flow_for, prepare
+from tests.flows.test_dag_runs import FlowRun, airflow_metadata, flow_for, prepare, sandbox_config
 
 __all__ = ["airflow_metadata"]  # the module-scoped Airflow metadata fixture, shared with the DAG tests
 
@@ -27,17 +27,13 @@ LEDGER = "xero"
 RANGE_DAYS = 3
 
 
-def _config() -> Any:
-    from sellerledger.sandbox.core.state import SandboxConfig
-
-    return SandboxConfig(days=HISTORY_DAYS + 5, time_scale=TIME_SCALE)
 
 
 def backfill_range() -> tuple[date, date]:
     """Days from the first settlement report the sandbox will publish (so the range posts something)."""
     from sellerledger.sandbox.amazon.generator import generate
 
-    first = min(s.report_created_at for s in generate(_config()).settlements).date()
+    first = min(s.report_created_at for s in generate(sandbox_config()).settlements).date()
     return first, first + timedelta(days=RANGE_DAYS - 1)
 
 
@@ -56,7 +52,7 @@ def flow_runs(template_db: str, airflow_metadata: dict[str, str]) -> Iterator[Ca
         names.append(name)
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-        with SandboxServer(_config(), port=0) as sandbox:
+        with SandboxServer(sandbox_config(), port=0) as sandbox:
             yield prepare(flow_for(LEDGER), sandbox.url, db.with_database(db.staging_url(), name), airflow_metadata)
 
     try:

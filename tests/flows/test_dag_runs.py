@@ -30,6 +30,7 @@ from sellerledger.flows.config import Flow, load_flows
 
 HISTORY_DAYS = 30  # the sandbox's history: a couple of settlements per marketplace
 TIME_SCALE = 60.0
+ORDERS_PER_DAY = 4  # a small seller: per-order ledgers post a few hundred documents, not thousands
 LEDGERS = ("xero", "qbo", "myob", "wave", "zoho")
 FAST = {"xero"}  # kept in the default suite (~40 s: a whole DAG through the Airflow CLI); the others are slow
 
@@ -67,6 +68,12 @@ class FlowRun:
     def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.staging_url) as conn:
             return conn.execute(sql, args).fetchall()
+
+
+def sandbox_config() -> Any:
+    from sellerledger.sandbox.core.state import SandboxConfig
+
+    return SandboxConfig(days=HISTORY_DAYS + 5, time_scale=TIME_SCALE, options={"orders_per_day": ORDERS_PER_DAY})
 
 
 def flow_for(ledger: str) -> Flow:
@@ -115,10 +122,9 @@ def prepare(flow: Flow, sandbox_url: str, staging_url: str, extra: dict[str, str
 @pytest.fixture
 def flow_run(request: pytest.FixtureRequest, fresh_db: str, airflow_metadata: dict[str, str]) -> Iterator[FlowRun]:
     """A flow (parametrized by ledger) on a fresh staging database and its own fresh sandbox."""
-    from sellerledger.sandbox.core.state import SandboxConfig
     from sellerledger.sandbox.server import SandboxServer
 
-    with SandboxServer(SandboxConfig(days=HISTORY_DAYS + 5, time_scale=TIME_SCALE), port=0) as sandbox:
+    with SandboxServer(sandbox_config(), port=0) as sandbox:
         yield prepare(flow_for(request.param), sandbox.url, fresh_db, airflow_metadata)
 
 
