@@ -107,7 +107,7 @@ def build_report(flows: list[Flow], sandbox_url: str, since: datetime) -> dict[s
                 "settlements": [{
                     "settlement_id": r["settlement_id"], "marketplace": r["marketplace"], "currency": r["currency"],
                     "lines": r["line_count"], "total_amount": str(r["total_amount"]),
-                    "posted_total": str(r["posted_total"]),
+                    "posted_total": str(Decimal(r["posted_total"]).quantize(Decimal(r["total_amount"]))),
                     "documents": r["documents"], "documents_created": int(created.get(r["settlement_id"], 0)),
                     "status": r["status"],
                     "ledger_balanced": all(Decimal(v) == 0 for v in balance.values())
