@@ -1,7 +1,8 @@
 """`make bench`: run B1-B4, print each result beside its goal, write bench/results/latest.json.
 
-B4 (five flows through Airflow, mostly waiting on paced APIs) runs in a child process alongside B1-B3,
-which run one after another; every figure is a ratio to a baseline of the same run, or a count.
+B4 (five flows through Airflow) runs in a child process alongside B1, B2 and B3, which run one after
+another: on 2 cores the whole suite fits in about ten minutes only that way. Every figure is a ratio to a
+baseline of the same run (taken under the same load), or a count.
 """
 
 from __future__ import annotations

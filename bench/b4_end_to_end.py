@@ -1,17 +1,21 @@
 """B4 end to end: the demo seller over 90 days through all five flows of include/flows.yaml in Airflow
 (`airflow dags test`, as `make demo` runs them), against a fresh sandbox and a scratch staging database.
 
-Wall time is the five DAG runs' (the one-off metadata migration and connection import are reported apart).
-The pipeline's own work is the sum of the task instances' durations in the Airflow metadata database
-(`dags test` runs tasks one after another); the rest of the wall time is Airflow: process start, DAG
-parsing, scheduling and bookkeeping between tasks.
+The five DAG runs go side by side (five tenants), with the sandbox's clock at 600x. Wall time is from the
+first start to the last end (the one-off metadata migration and connection import are reported apart).
+The pipeline's own work is the sum of the task instances' durations in the Airflow metadata database;
+`dags test` runs a DAG's tasks one after another, so the rest of each run's wall time is Airflow: process
+start, DAG parsing, scheduling and bookkeeping between tasks.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -21,11 +25,34 @@ from sellerledger import db
 
 AIRFLOW_DB = "airflow_bench"
 DAYS = 90
-TIME_SCALE = 60.0
+TIME_SCALE = 600.0  # the demo runs at 60; the documented limits are paced at this clock
+
+
+def _configure(env: dict[str, str], sandbox_url: str, pools: list[str]) -> None:
+    """The demo's connections and pools (as `make demo` imports them, at this benchmark's clock)."""
+    import httpx
+
+    from sellerledger.flows.demo_connections import demo_connections
+
+    credentials = httpx.get(f"{sandbox_url}/_sandbox/credentials", timeout=30).json()
+    connections = {}
+    for spec in demo_connections(credentials, TIME_SCALE):
+        extra = spec["extra"]
+        if extra.get("books_url"):  # Zoho: the Books API base (the demo's api_domain answers 404, see B3)
+            extra["base_url"] = extra["books_url"]
+        connections[spec.pop("conn_id")] = spec
+    path = WORK / "connections.json"
+    path.write_text(json.dumps({"connections": connections, "pools": pools}))
+    path.chmod(0o600)
+    try:
+        subprocess.run([sys.executable, "-m", "sellerledger.flows.airflow_admin", str(path)], env=env, check=True,
+                       capture_output=True)
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def run() -> dict[str, Any]:
-    from sellerledger.flows import demo, runtime
+    from sellerledger.flows import runtime
     from sellerledger.flows.config import load_flows
     from sellerledger.sandbox.core.state import SandboxConfig
     from sellerledger.sandbox.server import SandboxServer
@@ -46,19 +73,26 @@ def run() -> dict[str, Any]:
             "SELLERLEDGER_RETRY_DELAY_SECONDS": "2"})
         t0 = time.monotonic()
         runtime.migrate(env)
-        demo._configure(env, sandbox.url, flows)
+        _configure(env, sandbox.url, sorted({flow.pool for flow in flows}))
         setup_s = time.monotonic() - t0
         end = datetime.now(UTC).date()
         conf = json.dumps({"start_date": (end - timedelta(days=DAYS)).isoformat(), "end_date": end.isoformat()})
+        airflow = str(Path(sys.executable).parent / "airflow")
+        t0 = time.monotonic()
+        # the five flows post to five tenants: they run side by side, as the scheduler would run them
+        procs = {flow.id: subprocess.Popen([airflow, "dags", "test", flow.dag_id, "-c", conf], env=env,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for flow in flows}
         walls: dict[str, float] = {}
-        failed: list[str] = []
-        for flow in flows:
-            t0 = time.monotonic()
-            try:
-                runtime.run_airflow(["dags", "test", flow.dag_id, "-c", conf], env)
-            except RuntimeError:
-                failed.append(flow.id)
-            walls[flow.id] = time.monotonic() - t0
+        pending = dict(procs)
+        while pending:
+            for flow_id, proc in list(pending.items()):
+                if proc.poll() is not None:
+                    walls[flow_id] = time.monotonic() - t0
+                    del pending[flow_id]
+            time.sleep(0.5)
+        wall = time.monotonic() - t0
+        failed = sorted(flow_id for flow_id, proc in procs.items() if proc.returncode != 0)
         with psycopg.connect(url) as conn:
             states = dict(conn.execute("SELECT state, count(*) FROM ops.settlement_status GROUP BY 1").fetchall())
     with psycopg.connect(airflow_url) as conn:
@@ -67,13 +101,13 @@ def run() -> dict[str, Any]:
             " FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id"
             " WHERE r.start_date >= %s AND ti.start_date IS NOT NULL AND ti.end_date IS NOT NULL",
             (began,)).fetchone()
-    wall = sum(walls.values())
+    run_seconds = sum(walls.values())  # each DAG run's own wall time; its tasks ran one after another
     return {
         "wall_s": round(wall, 1),
-        "airflow_overhead_share": round(1 - float(task_s) / wall, 3) if wall else None,
+        "airflow_overhead_share": round(1 - float(task_s) / run_seconds, 3) if run_seconds else None,
         "details": {"task_seconds": round(float(task_s), 1), "task_instances": int(tasks),
                     "per_flow_wall_s": {k: round(v, 1) for k, v in walls.items()}, "failed_flows": failed,
-                    "setup_s": round(setup_s, 1), "settlement_states": states},
+                    "setup_s": round(setup_s, 1), "settlement_states": states, "time_scale": TIME_SCALE},
     }
 
 
