@@ -38,10 +38,10 @@ def example() -> Settlement:
 def test_a_complete_example_passes_every_input_check() -> None:
     results = input_checks(example())
     assert [(r.name, r.passed) for r in results] == [
-        ("lines_sum_to_total", True), ("event_group_total", True), ("one_currency", True),
-        ("dates_in_window", True), ("no_duplicate_lines", True),
+        ("lines_sum_to_total", True), ("amount_precision", True), ("amounts_plausible", True),
+        ("event_group_total", True), ("one_currency", True), ("dates_in_window", True), ("no_duplicate_lines", True),
     ]
-    assert results[1].severity == "warning" and results[1].details == {"skipped": True}
+    assert results[3].severity == "warning" and results[3].details == {"skipped": True}
 
 
 def test_sum_and_event_group_totals() -> None:
@@ -102,3 +102,29 @@ def test_converted_deposit_is_checked_to_the_cent() -> None:
     assert not check_deposit_converted(replace(s, deposit=Money(D("26.49"), "GBP")), docs).passed
     start = datetime(2026, 6, 24, tzinfo=UTC)
     assert s.start == start
+
+
+def test_an_amount_finer_than_the_currency_holds_the_settlement() -> None:
+    from dataclasses import replace
+
+    from sellerledger.checks.settlement import check_amount_precision
+
+    settlement = example()
+    first = settlement.lines[0]
+    odd = replace(settlement, lines=(replace(first, amount=first.amount + Decimal("0.0001")), *settlement.lines[1:]))
+    result = check_amount_precision(odd)
+    assert (result.passed, result.blocks) == (False, True)
+    assert str(first.line_number) in result.message and "2" in result.message
+
+
+def test_an_absurd_line_amount_holds_the_settlement() -> None:
+    from dataclasses import replace
+
+    from sellerledger.checks.settlement import check_amounts_plausible
+
+    settlement = example()
+    first = settlement.lines[0]
+    huge = replace(settlement, lines=(replace(first, amount=Decimal("999999999999999.99")), *settlement.lines[1:]))
+    result = check_amounts_plausible(huge)
+    assert (result.passed, result.blocks) == (False, True)
+    assert check_amounts_plausible(settlement).passed

@@ -57,6 +57,7 @@ class CheckOptions:
     early_slack: timedelta = timedelta(days=45)
     late_slack: timedelta = timedelta(days=1)
     max_listed: int = 20  # offending line numbers listed in details
+    max_line_amount: Decimal = Decimal("10000000")  # a line beyond this (major units; x100 for JPY-like) is absurd
 
 
 def _refs(lines: list[int], limit: int) -> list[int]:
@@ -186,9 +187,40 @@ def check_no_duplicate_lines(settlement: Settlement, options: CheckOptions | Non
     )
 
 
+def check_amount_precision(settlement: Settlement, options: CheckOptions | None = None) -> CheckResult:
+    """No amount has more decimal places than its currency has (a 25.0001 USD line cannot be posted)."""
+    from sellerledger.accounting.convert import minor_unit
+
+    opts = options or CheckOptions()
+    places = -minor_unit(settlement.currency).as_tuple().exponent  # type: ignore[operator]
+    bad = [line.line_number for line in settlement.lines
+           if -line.amount.normalize().as_tuple().exponent > places]  # type: ignore[operator]
+    if not bad:
+        return CheckResult("amount_precision", True, f"every amount has at most {places} decimal places")
+    return CheckResult("amount_precision", False,
+                       f"{len(bad)} line(s) have more decimal places than {settlement.currency} has ({places}): "
+                       f"lines {_refs(bad, opts.max_listed)}", details={"lines": _refs(bad, opts.max_listed)})
+
+
+def check_amounts_plausible(settlement: Settlement, options: CheckOptions | None = None) -> CheckResult:
+    """No single line is absurdly large for a settlement (a mis-keyed or corrupted amount)."""
+    from sellerledger.accounting.convert import minor_unit
+
+    opts = options or CheckOptions()
+    bound = opts.max_line_amount * (100 if minor_unit(settlement.currency) == 1 else 1)
+    bad = [line.line_number for line in settlement.lines if abs(line.amount) > bound]
+    if not bad:
+        return CheckResult("amounts_plausible", True, f"every line is within ±{bound} {settlement.currency}")
+    return CheckResult("amounts_plausible", False,
+                       f"{len(bad)} line(s) exceed ±{bound} {settlement.currency}: lines {_refs(bad, opts.max_listed)}",
+                       currency=settlement.currency, details={"lines": _refs(bad, opts.max_listed)})
+
+
 def input_checks(settlement: Settlement, options: CheckOptions | None = None) -> list[CheckResult]:
     return [
         check_lines_sum_to_total(settlement),
+        check_amount_precision(settlement, options),
+        check_amounts_plausible(settlement, options),
         check_event_group_total(settlement),
         check_one_currency(settlement),
         check_dates_in_window(settlement, options),
