@@ -34,7 +34,6 @@ FLOW_ID = "scale_xero"
 DAG_ID = f"sellerledger__{FLOW_ID}"
 METADATA_DB = "airflow_scale_test"
 REDIS_DB = 11
-COMPAT = Path(__file__).resolve().parent / "celery_compat"  # see its sitecustomize.py
 FLOWS_YAML = """\
 flows:
   - id: scale_xero
@@ -136,7 +135,7 @@ def run_flow(executor: str, *, template_db: str, flow_home: Path, redis_port: in
                 "SELLERLEDGER_HOME": str(flow_home), "SELLERLEDGER_VAR": str(ROOT / "var"),
                 "SELLERLEDGER_DB_URL": staging, "SELLERLEDGER_SANDBOX_URL": sandbox.url,
                 "SELLERLEDGER_RETRY_DELAY_SECONDS": "2",
-                "PYTHONPATH": os.pathsep.join([str(COMPAT), str(ROOT), os.environ.get("PYTHONPATH", "")]
+                "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]
                                               ).rstrip(os.pathsep),
             }
             if executor == "CeleryExecutor":
