@@ -8,32 +8,10 @@ code, so a mapping written for `UK` (or `amazon.co.uk`) matches whichever form a
 
 from __future__ import annotations
 
-# store host → code (the same table as the settlement parser's, kept here so accounting stays standalone)
-HOST_CODES: dict[str, str] = {
-    "amazon.com": "US",
-    "amazon.ca": "CA",
-    "amazon.com.mx": "MX",
-    "amazon.com.br": "BR",
-    "amazon.co.uk": "UK",
-    "amazon.de": "DE",
-    "amazon.fr": "FR",
-    "amazon.it": "IT",
-    "amazon.es": "ES",
-    "amazon.nl": "NL",
-    "amazon.se": "SE",
-    "amazon.pl": "PL",
-    "amazon.com.be": "BE",
-    "amazon.ie": "IE",
-    "amazon.com.tr": "TR",
-    "amazon.ae": "AE",
-    "amazon.sa": "SA",
-    "amazon.eg": "EG",
-    "amazon.in": "IN",
-    "amazon.co.za": "ZA",
-    "amazon.com.au": "AU",
-    "amazon.co.jp": "JP",
-    "amazon.sg": "SG",
-}
+from sellerledger.amazon.settlement.values import MARKETPLACE_CODES
+
+# store host → code: the settlement parser's table (one table, so a marketplace added there is known here too)
+HOST_CODES: dict[str, str] = MARKETPLACE_CODES
 
 MARKETPLACE_IDS: dict[str, str] = {
     "ATVPDKIKX0DER": "US",
