@@ -91,7 +91,7 @@ class ReportsApi:
             params["marketplaceIds"] = list(marketplace_ids)
 
         def fetch(call: dict[str, Any]) -> Any:
-            return self.http.request("getReports", "GET", f"{BASE}/reports", params=call)
+            return _reports_page(self.http.request("getReports", "GET", f"{BASE}/reports", params=call))
 
         for page in REPORTS_TOKEN.pages(fetch, params):
             yield from page.get("reports") or []
@@ -199,3 +199,14 @@ def detect_charset(data: bytes, content_type: str | None) -> str:
 
     best = from_bytes(data).best()
     return best.encoding if best is not None else "latin-1"
+
+
+def _reports_page(answer: Any) -> dict[str, Any]:
+    """A getReports answer of the documented shape (`reports`: a list of objects), or a FatalError naming it."""
+    if not isinstance(answer, dict):
+        raise FatalError(f"getReports: the answer is a JSON {type(answer).__name__}, not an object",
+                         operation="getReports")
+    reports = answer.get("reports", [])
+    if not isinstance(reports, list) or not all(isinstance(item, dict) for item in reports):
+        raise FatalError("getReports: `reports` is not a list of report objects", operation="getReports")
+    return answer
