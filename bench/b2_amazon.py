@@ -4,8 +4,9 @@ orders in a 14-day settlement period against the sandbox, and the rate-limit tim
 The sandbox counts calls against the documented limits without enforcing them; its `/_sandbox/stats`
 reports calls per operation and `min_seconds`, the least time the limits impose on those calls (summed over
 operations: the extraction calls them one after another).
-The naive path (one getOrderItems per order, plus the same listing calls) is computed from the same
-stats: orders beyond getOrderItems' burst divided by its documented rate.
+The naive path is computed, not run: one getOrderItems per order plus the searchOrders pages (100 orders
+a page) that list them, each beyond its operation's burst divided by its documented rate. (The extraction
+itself reads headers and lines from one order report per window and calls searchOrders not at all.)
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def run() -> dict[str, Any]:
     from sellerledger.sandbox.server import SandboxServer
 
     # The documented limits are counted, not enforced (rate_limits=False): min_seconds is computed from the
-    # calls. Paced for real, 500 searchOrders pages at 0.0056/s outlive the 24-hour next tokens.
+    # calls. (Paced for real, the 500 searchOrders pages the naive path needs outlive the 24-hour next tokens.)
     config = SandboxConfig(today=TODAY, days=14, profile="large", time_scale=SANDBOX_SCALE, rate_limits=False,
                            options={"amazon_start": f"{TODAY + timedelta(days=3)}T06:00:00Z",
                                     "amazon_report_queue_seconds": 0, "amazon_report_processing_seconds": 0,
@@ -63,10 +64,10 @@ def run() -> dict[str, Any]:
     for row in amazon:
         calls[row["operation"]] = calls.get(row["operation"], 0) + int(row["calls"])
     minutes = sum(float(row["min_seconds"]) for row in amazon) / 60
-    listing = sum(float(row["min_seconds"]) for row in amazon if row["operation"] in ("searchOrders", "getOrders"))
-    items = limit_of("getOrderItems")
-    assert items is not None
-    naive_seconds = max(0, orders - items.burst) / items.rate + listing
+    items, search = limit_of("getOrderItems"), limit_of("searchOrders")
+    assert items is not None and search is not None
+    pages = -(-orders // 100)
+    naive_seconds = max(0, orders - items.burst) / items.rate + max(0, pages - search.burst) / search.rate
     return {
         "rate_limit_minutes": round(minutes, 2),
         "naive_rate_limit_minutes": round(naive_seconds / 60, 1),

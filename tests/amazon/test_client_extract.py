@@ -41,7 +41,55 @@ def test_orders_extraction_stages_headers_and_lines_and_converges(fresh_db: str)
     assert (first["orders_inserted"], first["order_lines_inserted"], first["windows"]) == (2, 3, 1)
     assert (second["orders_inserted"], second["order_lines_inserted"]) == (0, 0)
     assert second["orders_unchanged"] == 2 and staged == 2
-    assert second["calls"]["createReport"] == 2 and second["calls"]["searchOrders"] == 2
+    # headers come from the order report: no searchOrders page at all
+    assert second["calls"]["createReport"] == 2 and "searchOrders" not in second["calls"]
+    assert first["headers_from"] == "report"
+
+
+def test_headers_from_the_api_on_request_agree_with_the_report(fresh_db: str) -> None:
+    fake = orders_fake()
+    with make_client(fake) as client, psycopg.connect(fresh_db, autocommit=True) as conn:
+        api = extract_orders(client, conn, seller="api", start=NOW - timedelta(days=10), end=NOW, now=NOW,
+                             headers_from="api", with_lines=False)
+        report = extract_orders(client, conn, seller="report", start=NOW - timedelta(days=10), end=NOW, now=NOW,
+                                with_lines=False)
+        rows = conn.execute("SELECT seller, order_status, fulfillment_channel, purchase_date, order_total, currency,"
+                            " is_business_order FROM staging.orders WHERE amazon_order_id = '111-0000001-0000001'"
+                            " ORDER BY 1").fetchall()
+    assert api["calls"]["searchOrders"] == 1 and "createReport" not in api["calls"]
+    assert report["calls"]["createReport"] == 1 and report["calls"]["searchOrders"] == 1  # not one more
+    # the same order, status, dates and business flag; the total differs only because the fake's
+    # API order and report disagree (31.98 vs the report's lines summing to 50.81)
+    assert [r[1:4] + r[5:] for r in rows] == [("Shipped", "AFN", datetime(2026, 11, 1, 10, tzinfo=UTC), "USD",
+                                               True)] * 2
+    assert [r[0] for r in rows] == ["api", "report"]
+
+
+def test_a_status_change_after_the_first_report_is_picked_up_by_the_next_run(fresh_db: str) -> None:
+    """An order shipped after the first run's report has a newer last-updated-date: the next run's
+    by-last-update report lists it and its header and lines follow."""
+    unshipped = REPORT.replace("\tShipped\tAmazon\t", "\tUnshipped\tAmazon\t").replace(
+        "\tShipped\t2\t", "\tUnshipped\t2\t").replace("\tShipped\t1\t", "\tUnshipped\t1\t")
+    shipped = "\n".join(line.replace("2026-11-02T10:00:00+00:00", "2026-11-21T09:00:00+00:00")
+                        for line in REPORT.splitlines()[:3]) + "\n"
+    documents = iter([unshipped, shipped])
+    fake = orders_fake()
+    fake.route("GET", "/d1", lambda r: httpx.Response(200, content=gzip.compress(next(documents).encode())))
+    later = NOW + timedelta(days=1)
+    with make_client(fake) as client, psycopg.connect(fresh_db, autocommit=True) as conn:
+        first = extract_orders(client, conn, seller="s", start=NOW - timedelta(days=10), now=NOW)
+        before = conn.execute("SELECT order_status, order_total FROM staging.orders"
+                              " WHERE amazon_order_id = '111-0000001-0000001'").fetchone()
+        second = extract_orders(client, conn, seller="s", now=later)  # resumes from the watermark
+        after = conn.execute("SELECT order_status, order_total, last_update_date FROM staging.orders"
+                             " WHERE amazon_order_id = '111-0000001-0000001'").fetchone()
+        items = conn.execute("SELECT DISTINCT item_status FROM staging.order_lines"
+                             " WHERE amazon_order_id = '111-0000001-0000001'").fetchall()
+    assert before == ("Unshipped", Decimal("50.81"))
+    assert first["orders_inserted"] == 2 and second["orders_updated"] == 1 and second["orders_inserted"] == 0
+    assert after == ("Shipped", Decimal("50.81"), datetime(2026, 11, 21, 9, tzinfo=UTC)) and items == [("Shipped",)]
+    created = [r for r in fake.api_requests("/reports/2021-06-30/reports") if r.method == "POST"]
+    assert json.loads(created[-1].content)["dataStartTime"] == "2026-11-20T09:57:00Z"  # watermark - 2 h lag
 
 
 def test_finance_extraction_collects_open_and_new_groups_only(fresh_db: str) -> None:

@@ -17,6 +17,8 @@ from sellerledger.amazon.orders import (
     header_from_v0,
     order_windows,
     parse_order_report,
+    read_order_report,
+    report_status,
 )
 from tests.amazon._spapi_fakes import FakeSpApi, json_response, make_client
 
@@ -107,6 +109,48 @@ def test_order_report_errors_name_the_line() -> None:
         parse_order_report(bad, source="R1")
 
 
+def test_order_report_gives_headers_as_the_api_would_without_ship_to() -> None:
+    lines, headers = read_order_report(REPORT, source="R1")
+    assert len(lines) == 3
+    us, de = headers
+    # US: sales tax on top; promotions subtract: 31.98 + 2.56 - 1.00 + 15.99 + 1.28
+    assert (us.amazon_order_id, us.marketplace_id, us.sales_channel, us.order_status, us.fulfillment_channel,
+            us.order_total, us.currency, us.is_business_order, us.number_of_items, us.api_version) == (
+        "111-0000001-0000001", "ATVPDKIKX0DER", "Amazon.com", "Shipped", "AFN", Decimal("50.81"), "USD", True, 3,
+        "report")
+    assert (us.purchase_date, us.last_update_date) == (datetime(2026, 11, 1, 10, tzinfo=UTC),
+                                                       datetime(2026, 11, 2, 10, tzinfo=UTC))
+    # a Pending order carries no total (and so no currency), as the API's OrderTotal
+    assert (de.marketplace_id, de.order_status, de.fulfillment_channel, de.order_total, de.currency) == (
+        "A1PA6795UKMFR9", "Pending", "MFN", None, None)
+    raw = json.dumps([us.raw, de.raw])
+    assert "Seattle" not in raw and "98101" not in raw and "Berlin" not in raw and "ship-city" not in raw
+    assert us.raw["order-status"] == "Shipped" and us.raw["sales-channel"] == "Amazon.com"
+
+
+def test_report_totals_leave_vat_inside_the_price_and_cancelled_orders_without_total() -> None:
+    rows = REPORT.splitlines()
+    shipped_de = rows[3].replace("\tPending\t", "\tShipped\t")
+    cancelled_us = "\t".join(
+        "" if i in range(13, 21) else ("0" if i == 11 else ("Cancelled" if i in (4, 10) else cell))
+        for i, cell in enumerate(rows[2].split("\t")))
+    _, (us, de) = read_order_report("\n".join([rows[0], cancelled_us, shipped_de]) + "\n")
+    assert (de.order_status, de.order_total, de.currency) == ("Shipped", Decimal("1239.49"), "EUR")  # 1234.50 + 4.99
+    assert (us.order_status, us.order_total, us.currency, us.number_of_items) == ("Canceled", None, None, 0)
+
+
+def test_report_statuses_map_to_the_v0_vocabulary() -> None:
+    assert [report_status(s) for s in ("Cancelled", "Shipped - Delivered to Buyer", "Pending - Waiting for Pick Up",
+                                       "Unshipped", "Shipping")] == [
+        "Canceled", "Shipped", "Pending", "Unshipped", "Shipping"]
+
+
+def test_a_header_without_a_purchase_date_names_the_report_line() -> None:
+    rows = REPORT.splitlines()
+    with pytest.raises(FatalError, match="R1 line 2: 111-0000001-0000001: missing purchase-date"):
+        read_order_report(rows[0] + "\n" + rows[1].replace("2026-11-01T10:00:00+00:00", "", 1) + "\n", source="R1")
+
+
 def test_order_lines_cost_a_few_report_calls_whatever_the_number_of_orders() -> None:
     fake = FakeSpApi()
     statuses = iter(["IN_QUEUE", "IN_PROGRESS", "DONE"])
@@ -126,7 +170,8 @@ def test_order_lines_cost_a_few_report_calls_whatever_the_number_of_orders() -> 
         report = client.orders.order_report(["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"], NOW - timedelta(days=30),
                                             NOW - timedelta(minutes=3))
         calls = client.calls()
-    assert len(report.lines) == 3
+    assert len(report.lines) == 3 and [h.amazon_order_id for h in report.headers] == [
+        "111-0000001-0000001", "302-0000002-0000002"]
     assert created == [{"reportType": ORDER_REPORT_TYPE, "marketplaceIds": ["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"],
                         "dataStartTime": "2026-10-21T12:00:00Z", "dataEndTime": "2026-11-20T11:57:00Z"}]
     assert calls == {"createReport": 1, "downloadReportDocument": 1, "getReport": 3, "getReportDocument": 1}

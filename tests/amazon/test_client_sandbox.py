@@ -196,7 +196,7 @@ def test_documented_rate_limits_are_met_without_a_429_and_lines_cost_a_few_repor
     assert "getOrderItems" not in calls
     assert calls["createReport"] == windows
     assert calls["getReportDocument"] == windows + first["settlements"]["staged"]
-    assert calls["searchOrders"] <= orders // 100 + 2 * windows
+    assert "searchOrders" not in calls and "getOrders" not in calls  # headers come from the order report
     report_calls = calls["createReport"] + calls["getReport"] + calls["getReportDocument"]
     assert report_calls < orders / 20
 
@@ -215,6 +215,7 @@ FAULTS = [
     {"api": "amazon", "kind": "document_url_expired", "operation": "getReportDocument", "count": 1},
     {"api": "amazon", "kind": "document_url_expired", "operation": "downloadReportDocument", "count": 2},
     {"api": "amazon", "kind": "repeated_next_token", "operation": "getReports", "count": 1},
+    {"api": "amazon", "kind": "report_fatal", "operation": "createReport", "count": 1},
 ]
 
 
@@ -232,10 +233,45 @@ def test_faults_end_in_the_same_staged_state_as_a_clean_run(server: SandboxServe
     print("faults fired:", fired)
     print("calls per operation under faults:", result["calls"])
     assert faulted == clean["snapshot"]
-    for kind in ("429", "500", "503", "expired_next_token", "repeated_next_token", "document_url_expired"):
+    for kind in ("429", "500", "503", "expired_next_token", "repeated_next_token", "document_url_expired",
+                 "report_fatal"):
         assert sum(n for (k, _), n in fired.items() if k == kind) >= 1, kind
     throttled = sum(row["count"] for row in server.state.stats.snapshot() if row["status"] == 429)
     assert throttled == fired[("429", "*")]  # every 429 was an injected one: the client never overdrew a bucket
+
+
+def test_orders_staged_from_the_report_equal_the_generators_in_every_region(server: SandboxServer,
+                                                                          clean: dict[str, Any],
+                                                                          fresh_db: str) -> None:
+    """Headers read from the order report, not searchOrders: status, purchase date, marketplace, currency
+    and total of every order equal the generator's, tax on top (US, CA) or inside the price (UK, DE, JP, AU)."""
+    now = amazon_now(server)
+    start, end, pinned = window(server)
+    seller = server.state.apis["amazon"].seller
+    staged = {row[0]: row for row in clean["snapshot"]["orders"]}
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        for region in ("EU", "FE"):
+            with sandbox_client(server, region) as client:
+                result = extract_orders(client, conn, seller=f"S-{region}", start=start, end=end, now=pinned,
+                                        with_lines=False)
+                assert "searchOrders" not in result["calls"] and result["calls"]["createReport"] == result["windows"]
+        staged.update({row[0]: row for row in conn.execute(
+            "SELECT amazon_order_id, marketplace_id, order_status, fulfillment_channel, purchase_date,"
+            " last_update_date, order_total, currency, is_business_order, number_of_items, raw, api_version"
+            " FROM staging.orders").fetchall()})
+    lo, hi = start - DEFAULT_LAG, end - BEFORE_MARGIN
+    truth = {o.amazon_order_id: o for o in seller.orders if lo <= o.last_update_at(now) <= hi}
+    assert set(staged) == set(truth)
+    assert {o.marketplace.code for o in truth.values()} == {"US", "CA", "UK", "DE", "JP", "AU"}
+    for order_id, order in truth.items():
+        _, marketplace, status, channel, purchase, updated, total, currency, business, items, *_ = staged[order_id]
+        priced = status not in ("Pending", "Canceled")
+        assert (marketplace, status, channel, purchase, updated, business) == (
+            order.marketplace.id, order.status_at(now), order.channel, order.purchase_date, order.last_update_at(now),
+            order.is_business), order_id
+        assert (total, currency) == ((order.total(), order.currency) if priced else (None, None)), order_id
+        assert items == (0 if status == "Canceled" else sum(i.quantity for i in order.items)), order_id
+    assert {row[11] for row in staged.values() if len(row) > 11} == {"report"}
 
 
 def test_no_buyer_pii_is_staged_and_raw_documents_are_kept(server: SandboxServer, clean: dict[str, Any]) -> None:
@@ -253,10 +289,12 @@ def test_orders_v0_behind_the_switch_stage_the_same_headers(server: SandboxServe
                                                            fresh_db: str) -> None:
     start, end, now = window(server)
     with psycopg.connect(fresh_db, autocommit=True) as conn, sandbox_client(server, orders_api_version="v0") as client:
-        result = extract_orders(client, conn, seller="S", start=start, end=end, now=now, with_lines=False)
+        result = extract_orders(client, conn, seller="S", start=start, end=end, now=now, with_lines=False,
+                                headers_from="api")
         v0 = snapshot(conn)["orders"]
         assert client.calls()["getOrders"] >= 1 and "searchOrders" not in client.calls()
     assert result["orders_inserted"] == len(clean["snapshot"]["orders"])
-    # same orders, statuses, channels, dates, totals, currencies, business flags (raw JSON differs by version,
-    # and so does the item count of a cancelled order: v0 counts shipped + unshipped units, v2026 ordered ones)
+    # the API's headers equal the ones staged from the order report: same orders, statuses, channels, dates,
+    # totals, currencies, business flags (raw differs by source, and so does the item count of a cancelled
+    # order: v0 and the report count shipped + unshipped units, v2026 ordered ones)
     assert [row[:9] for row in v0] == [row[:9] for row in clean["snapshot"]["orders"]]

@@ -23,7 +23,7 @@ import psycopg
 from sellerledger.amazon.client import SellingPartnerClient
 from sellerledger.amazon.finances import EventGroup, flatten_events, merge_pages
 from sellerledger.amazon.http import dumps, parse_time
-from sellerledger.amazon.orders import DEFAULT_LAG, HISTORY, Window, order_windows
+from sellerledger.amazon.orders import DEFAULT_LAG, HISTORY, OrderHeader, Window, order_windows
 from sellerledger.amazon.paging import restart_window
 from sellerledger.amazon.reports import LISTING_WINDOW
 from sellerledger.staging import raw_documents, watermarks
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 GROUP_LOOKBACK = timedelta(days=35)  # an Open group started up to a settlement period (or two) ago
 FIRST_RUN = {"orders": timedelta(days=30), "financial_event_groups": timedelta(days=90),
              "settlement_reports": LISTING_WINDOW}
+HEADER_SOURCES = ("report", "api")  # where extract_orders reads order headers from
 SETTLEMENT_OVERLAP = timedelta(days=2)  # re-list a little before the watermark; staged reports are skipped
 FINANCIAL_EVENTS_DOCUMENT = "financial_events"
 
@@ -67,10 +68,17 @@ def extract_orders(
     lag: timedelta = DEFAULT_LAG,
     marketplace_ids: Sequence[str] | None = None,
     with_lines: bool = True,
+    headers_from: str = "report",
 ) -> dict[str, Any]:
-    """Stage order headers (searchOrders pages) and lines (one order report per window) updated in
-    [start - lag, end), clamped to the API's two years and to 2+ minutes before `now`; orders bought
-    more than two years ago are skipped. `start` defaults to the watermark, `end` to now."""
+    """Stage order headers and lines updated in [start - lag, end), clamped to the API's two years and to
+    2+ minutes before `now`; orders bought more than two years ago are skipped. `start` defaults to the
+    watermark, `end` to now.
+
+    Each window's order report gives the lines and, by default, the headers (see `amazon.orders`: no
+    searchOrders call); `headers_from="api"` reads the headers from searchOrders/getOrders pages instead,
+    and `with_lines=False` then skips the report altogether."""
+    if headers_from not in HEADER_SOURCES:
+        raise ValueError(f"headers_from={headers_from!r}: expected one of {HEADER_SOURCES}")
     now = now or client.now()
     start, stored = _resume(conn, seller, "orders", start, now)
     marketplaces = list(marketplace_ids or client.marketplace_ids)
@@ -79,19 +87,28 @@ def extract_orders(
     headers, lines = StageCounts(), StageCounts()
     too_old: set[str] = set()
     reports: list[str] = []
-    for window in windows:
-        def stage_window(window: Window = window) -> StageCounts:
-            counts = StageCounts()
-            for page in client.orders.search(marketplaces, window.start, window.end):
-                kept = [h for h in page if h.purchase_date >= cutoff]
-                too_old.update(h.amazon_order_id for h in page if h.purchase_date < cutoff)
-                counts.add(stage_orders(conn, seller, kept))
-            return counts
 
-        headers.add(restart_window(stage_window, what=f"orders {window.start:%Y-%m-%d}..{window.end:%Y-%m-%d}"))
+    def recent(page: Sequence[OrderHeader]) -> list[OrderHeader]:
+        too_old.update(h.amazon_order_id for h in page if h.purchase_date < cutoff)
+        return [h for h in page if h.purchase_date >= cutoff]
+
+    for window in windows:
+        if headers_from == "api":
+            def stage_window(window: Window = window) -> StageCounts:
+                counts = StageCounts()
+                for page in client.orders.search(marketplaces, window.start, window.end):
+                    counts.add(stage_orders(conn, seller, recent(page)))
+                return counts
+
+            headers.add(restart_window(stage_window,
+                                       what=f"orders {window.start:%Y-%m-%d}..{window.end:%Y-%m-%d}"))
+            if not with_lines:
+                continue
+        report = client.orders.order_report(marketplaces, window.start, window.end)
+        reports.append(report.report_id)
+        if headers_from == "report":
+            headers.add(stage_orders(conn, seller, recent(report.headers)))
         if with_lines:
-            report = client.orders.order_report(marketplaces, window.start, window.end)
-            reports.append(report.report_id)
             kept_lines = [ln for ln in report.lines if ln.purchase_date is None or ln.purchase_date >= cutoff]
             lines.add(stage_order_lines(conn, seller, report.report_id, kept_lines))
     watermark = _advance(conn, seller, "orders", start - lag, stored, windows[-1].end if windows else None)
@@ -100,6 +117,7 @@ def extract_orders(
         "windows": len(windows),
         "window_start": windows[0].start.isoformat() if windows else None,
         "window_end": windows[-1].end.isoformat() if windows else None,
+        "headers_from": headers_from,
         **headers.as_dict("orders_"),
         **lines.as_dict("order_lines_"),
         "orders_skipped_too_old": len(too_old),

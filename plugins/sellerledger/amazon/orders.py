@@ -1,14 +1,30 @@
-"""Orders: headers from searchOrders (v2026-01-01; v0 getOrders behind a switch), lines from an order report.
+"""Orders: headers and lines from one order report per window; searchOrders (v2026-01-01; v0 getOrders
+behind a switch) only when asked for.
 
 Windows run on last-update time, start `lag` earlier than asked (late updates), never reach back past the
 two years the API serves, and end at least 2 minutes (here 3) before now, as the API requires.
 
-Order lines come from one `GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL` report per window
-(createReport → getReport … → getReportDocument → download), a handful of calls whatever the number of
-orders, instead of one 0.5 req/s getOrderItems call per order.
+One `GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL` report per window (createReport → getReport …
+→ getReportDocument → download) answers both: its rows are the order lines, and the order-level cells of
+an order's rows (order id, dates, status, channels, currency, business flag) plus the sum of its amounts
+give the header (`headers_from_report`). A handful of calls whatever the number of orders, instead of a
+searchOrders page per 100 orders at 0.0056 req/s (50,000 orders: ~24 hours of rate limit) and one
+0.5 req/s getOrderItems call per order.
+
+When searchOrders is still called: never by default. The report covers its whole window (it is
+processed after the window ends, as the orders stood then); an order whose update reaches the report
+late, or lands between the window's end and the report's processing, is in the next run's window,
+which starts `lag` (2 h) before the watermark. `search` stays for a caller that asks for API headers
+(`extract_orders(headers_from="api")`), e.g. to compare them with the report's.
+
+Headers from the report mean what the API's meant: status in the v0 vocabulary, order_total what the
+buyer paid (item + shipping + gift wrap − promotions, plus tax where it is charged on top: US, CA), and
+NULL with its currency for Pending and cancelled orders as the API gives none. One difference: a
+cancelled order counts 0 items (the report zeroes its quantities; v0 does the same, v2026 counts the
+ordered ones).
 
 Buyer PII is never kept: names, e-mails, addresses and tax ids are removed from the raw order before
-it leaves this module, and the report's ship-to columns are not read.
+it leaves this module, and the report's ship-to and purchase-order-number columns are not read.
 """
 
 from __future__ import annotations
@@ -16,7 +32,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,7 +40,9 @@ from typing import Any
 from sellerledger.amazon.errors import FatalError
 from sellerledger.amazon.http import SpApiHttp, parse_time
 from sellerledger.amazon.paging import ORDERS_2026_TOKEN, PAYLOAD_NEXT_TOKEN
+from sellerledger.amazon.regions import BY_COUNTRY
 from sellerledger.amazon.reports import ORDER_REPORT_TYPE, ReportsApi
+from sellerledger.amazon.settlement.values import marketplace_code
 
 HISTORY = timedelta(days=730)
 BEFORE_MARGIN = timedelta(minutes=3)
@@ -43,6 +61,16 @@ _STATUS_2026 = {
     "PARTIALLY_SHIPPED": "PartiallyShipped", "SHIPPED": "Shipped", "CANCELLED": "Canceled",
     "UNFULFILLABLE": "Unfulfillable",
 }
+REPORT_SOURCE = "report"  # api_version of a header read from the order report
+TAX_ON_TOP = frozenset({"US", "CA"})  # item-tax is charged on top of item-price; elsewhere it is VAT inside it
+# order-level cells of the report kept as a header's raw (no ship-* address cells, no purchase-order-number)
+REPORT_HEADER_CELLS = (
+    "amazon-order-id", "merchant-order-id", "purchase-date", "last-updated-date", "order-status",
+    "fulfillment-channel", "sales-channel", "order-channel", "url", "ship-service-level", "currency",
+    "is-business-order", "price-designation", "is-iba",
+)
+_REPORT_STATUS = {"Pending": "Pending", "Unshipped": "Unshipped", "PartiallyShipped": "PartiallyShipped",
+                  "Shipped": "Shipped", "Cancelled": "Canceled", "Canceled": "Canceled", "Complete": "Shipped"}
 _CHANNEL = {"AMAZON": "AFN", "MERCHANT": "MFN", "Amazon": "AFN", "Merchant": "MFN", "AFN": "AFN", "MFN": "MFN"}
 
 
@@ -103,6 +131,7 @@ class OrderReport:
     report_id: str
     status: str
     lines: list[OrderLine]
+    headers: list[OrderHeader] = field(default_factory=list)
 
 
 def order_windows(
@@ -226,7 +255,8 @@ class OrdersApi:
     def order_report(
         self, marketplace_ids: Sequence[str], start: datetime, end: datetime, *, attempts: int = 2
     ) -> OrderReport:
-        """Request the all-orders-by-last-update report for the window, wait for it, and parse its lines."""
+        """Request the all-orders-by-last-update report for the window, wait for it, and read its lines and
+        the headers of its orders."""
         for _ in range(attempts):
             report_id = self.reports.create_report(ORDER_REPORT_TYPE, marketplace_ids, start, end)
             report = self.reports.wait_for_report(report_id)
@@ -238,7 +268,9 @@ class OrdersApi:
                 if not doc_id:
                     return OrderReport(report_id, status, [])
                 document = self.reports.download(str(doc_id))
-                return OrderReport(report_id, status, parse_order_report(document.text(), source=report_id))
+                lines, headers = read_order_report(document.text(), source=report_id,
+                                                   marketplace_ids=marketplace_ids)
+                return OrderReport(report_id, status, lines, headers)
         raise FatalError(f"order report for {start:%Y-%m-%d}..{end:%Y-%m-%d} ended FATAL {attempts} times",
                          operation="createReport")
 
@@ -265,14 +297,25 @@ def _bool(value: str | None) -> bool | None:
 
 def parse_order_report(text: str, *, source: str = "order report") -> list[OrderLine]:
     """Lines of an order flat file (tab-separated, read by header name; ship-to columns ignored)."""
+    return read_order_report(text, source=source)[0]
+
+
+def read_order_report(
+    text: str, *, source: str = "order report", marketplace_ids: Sequence[str] = ()
+) -> tuple[list[OrderLine], list[OrderHeader]]:
+    """Lines and order headers of an order flat file (tab-separated, read by header name).
+
+    `marketplace_ids`: the report's marketplaces; names the marketplace of an order whose sales-channel
+    is not an Amazon store domain when the report has only one."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter="\t", quoting=csv.QUOTE_NONE)
     if reader.fieldnames is None:
-        return []
+        return [], []
     missing = {"amazon-order-id", "sku", "quantity"} - {name.strip() for name in reader.fieldnames}
     if missing:
         raise FatalError(f"{source}: header lacks {sorted(missing)} (has {reader.fieldnames})")
     seq: dict[tuple[str, str], int] = {}
-    lines = []
+    lines: list[OrderLine] = []
+    firsts: dict[str, tuple[int, dict[str, str]]] = {}  # order id → (line number, its first row)
     for number, raw in enumerate(reader, start=2):
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k}
         order_id = row.get("amazon-order-id", "")
@@ -282,11 +325,16 @@ def parse_order_report(text: str, *, source: str = "order report") -> list[Order
         sku = row.get("sku", "")
         key = (order_id, sku)
         seq[key] = seq.get(key, 0) + 1
+        firsts.setdefault(order_id, (number, row))
         status = row.get("order-status") or None
+        try:
+            quantity = int(row.get("quantity") or 0)
+        except ValueError:
+            raise FatalError(f"{where}: quantity {row.get('quantity')!r} is not a whole number") from None
         lines.append(OrderLine(
             amazon_order_id=order_id, sku=sku, sku_seq=seq[key], asin=row.get("asin") or None,
             product_name=row.get("product-name") or None, item_status=row.get("item-status") or None,
-            quantity=int(row.get("quantity") or 0), currency=row.get("currency") or None,
+            quantity=quantity, currency=row.get("currency") or None,
             item_price=_amount(row.get("item-price"), where), item_tax=_amount(row.get("item-tax"), where),
             shipping_price=_amount(row.get("shipping-price"), where),
             shipping_tax=_amount(row.get("shipping-tax"), where),
@@ -301,4 +349,70 @@ def parse_order_report(text: str, *, source: str = "order report") -> list[Order
             last_update_date=parse_time(row.get("last-updated-date")),
             is_business_order=_bool(row.get("is-business-order")),
         ))
-    return lines
+    by_order: dict[str, list[OrderLine]] = {}
+    for line in lines:
+        by_order.setdefault(line.amazon_order_id, []).append(line)
+    only = marketplace_ids[0] if len(marketplace_ids) == 1 else None
+    headers = [headers_from_report(firsts[order_id][1], order_lines, where=f"{source} line {firsts[order_id][0]}",
+                                   default_marketplace=only)
+               for order_id, order_lines in by_order.items()]
+    return lines, headers
+
+
+def report_status(text: str) -> str:
+    """The report's order-status in the v0 vocabulary (`Cancelled` → `Canceled`, `Shipped - Delivered to
+    Buyer` → `Shipped`, `Pending - Waiting for Pick Up` → `Pending`); other values as written."""
+    if text in _REPORT_STATUS:
+        return _REPORT_STATUS[text]
+    head = text.split(" - ", 1)[0].strip()
+    return _REPORT_STATUS.get(head, text) if head in ("Shipped", "Pending") else text
+
+
+def headers_from_report(
+    row: dict[str, str], lines: Sequence[OrderLine], *, where: str, default_marketplace: str | None = None
+) -> OrderHeader:
+    """The header of one order from its first report row (order-level cells) and all its lines (amounts)."""
+    order_id = row["amazon-order-id"]
+    status = report_status(row.get("order-status") or "")
+    if not status:
+        raise FatalError(f"{where}: order {order_id} has no order-status")
+    channel = row.get("sales-channel") or None
+    country = marketplace_code(channel) if channel else None
+    marketplace = BY_COUNTRY.get(country) if country else None
+    currency = row.get("currency") or None
+    total = None if status in ("Pending", "Canceled") else _report_total(lines, country)
+    if total is not None and currency is None:
+        raise FatalError(f"{where}: order {order_id} has amounts but no currency")
+    return OrderHeader(
+        amazon_order_id=order_id,
+        marketplace_id=marketplace.id if marketplace else default_marketplace,
+        sales_channel=channel,
+        order_status=status,
+        fulfillment_channel=_CHANNEL.get(row.get("fulfillment-channel", ""), row.get("fulfillment-channel") or None),
+        purchase_date=_required_time(row.get("purchase-date"), "purchase-date", f"{where}: {order_id}"),
+        last_update_date=_required_time(row.get("last-updated-date"), "last-updated-date", f"{where}: {order_id}"),
+        order_total=total,
+        currency=currency if total is not None else None,
+        is_business_order=_bool(row.get("is-business-order")),
+        number_of_items=sum(line.quantity for line in lines),
+        api_version=REPORT_SOURCE,
+        raw={cell: row[cell] for cell in REPORT_HEADER_CELLS if cell in row},
+    )
+
+
+def _report_total(lines: Sequence[OrderLine], country: str | None) -> Decimal | None:
+    """What the buyer paid: item + shipping + gift wrap, less promotions, plus tax where charged on top.
+    None when no line carries an amount."""
+    on_top = country in TAX_ON_TOP
+    total: Decimal | None = None
+    for line in lines:
+        parts = [line.item_price, line.shipping_price, line.gift_wrap_price]
+        if on_top:
+            parts += [line.item_tax, line.shipping_tax, line.gift_wrap_tax]
+        # promotions reduce the total whichever sign the file writes them with
+        parts += [-abs(d) if d is not None else None for d in (line.item_promotion_discount,
+                                                               line.ship_promotion_discount)]
+        for part in parts:
+            if part is not None:
+                total = part if total is None else total + part
+    return total

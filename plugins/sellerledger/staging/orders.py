@@ -1,7 +1,7 @@
 """Stage order headers and order lines: COPY into a temp table, then upsert on natural keys.
 
-One transaction per page of headers and per order-report document, so an interrupted run leaves whole
-pages and a rerun converges. Headers are keyed (seller, amazon_order_id) and an older version never
+One transaction per batch of headers (the orders of one order report, or one searchOrders page) and per
+order-report document's lines, so an interrupted run leaves whole batches and a rerun converges. Headers are keyed (seller, amazon_order_id) and an older version never
 overwrites a newer one; lines are keyed (seller, amazon_order_id, sku, sku_seq) and an order present in a
 newer report replaces its lines. Counts say what changed: a rerun of the same window inserts nothing.
 """
@@ -93,7 +93,7 @@ def counts_from_returning(results: list[tuple[bool]], total: int) -> StageCounts
 
 
 def stage_orders(conn: psycopg.Connection[Any], seller: str, headers: Sequence[OrderHeader]) -> StageCounts:
-    """Upsert one page of order headers in one transaction."""
+    """Upsert one batch of order headers (a report's orders or an API page) in one transaction."""
     latest: dict[str, OrderHeader] = {}
     for header in headers:
         known = latest.get(header.amazon_order_id)
