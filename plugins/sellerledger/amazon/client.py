@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from sellerledger import tls
 from sellerledger.amazon.errors import FatalError
 from sellerledger.amazon.finances import FinancesApi
 from sellerledger.amazon.http import RetryPolicy, SpApiHttp
@@ -89,7 +90,7 @@ class SellingPartnerClient:
         self._clock = clock or (lambda: datetime.now(UTC))
         self.marketplace_ids = config.marketplace_ids()
         timeout = httpx.Timeout(config.timeout, connect=min(10.0, config.timeout))
-        self._lwa_client = httpx.Client(timeout=timeout, transport=transport)
+        self._lwa_client = httpx.Client(timeout=timeout, transport=transport, verify=tls.client_context())
         self.tokens = LwaTokenProvider(
             LwaCredentials(config.client_id, config.client_secret, config.refresh_token),
             token_url=config.lwa_token_url or LWA_TOKEN_URL,

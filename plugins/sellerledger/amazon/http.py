@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from sellerledger import tls
 from sellerledger.amazon.errors import (
     PAGING_PARAMS,
     AmazonApiError,
@@ -98,9 +99,11 @@ class SpApiHttp:
         self.limiter = limiter
         self.retry = retry or RetryPolicy()
         self._client = httpx.Client(
-            base_url=self.base_url, timeout=timeout, transport=transport, headers={"user-agent": user_agent[:500]}
+            base_url=self.base_url, timeout=timeout, transport=transport, headers={"user-agent": user_agent[:500]},
+            verify=tls.client_context(),
         )
-        self._downloads = httpx.Client(timeout=timeout, transport=transport, follow_redirects=True)
+        self._downloads = httpx.Client(timeout=timeout, transport=transport, follow_redirects=True,
+                                       verify=tls.client_context())
         self._sleep = sleep
         self._scale = time_scale
         self._rng = random.Random(seed)

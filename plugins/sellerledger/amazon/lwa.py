@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from sellerledger import tls
 from sellerledger.amazon.errors import (
     AmazonApiError,
     AuthBlocked,
@@ -67,7 +68,7 @@ class LwaTokenProvider:
     ) -> None:
         self._credentials = credentials
         self._token_url = token_url
-        self._client = client or httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0))
+        self._client = client or httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0), verify=tls.client_context())
         self._owns_client = client is None
         self._lead = lead_time
         self._scale = time_scale

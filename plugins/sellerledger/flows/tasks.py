@@ -231,23 +231,23 @@ def post_settlement(flow_id: str, ctx: RunContext, settlement_id: str) -> dict[s
 
     flow = get_flow(flow_id)
     client = ledger_client(flow)
-    posting_log = PostingLog(db.staging_url(), flow.id, flow.ledger, client.tenant, run_id=ctx.run_id)
-    try:
-        block = posting_log.active_block()
-        if block:
-            raise SyncBlocked(f"posting to {flow.ledger} is blocked: {block}; re-authorise, then clear the block")
-        rendered = _render_settlement(flow, ctx, client, settlement_id)
-        if ctx.dry_run:
-            return _dry_run_report(settlement_id, rendered)
-        summary = post_documents(client, posting_log, rendered, conn_id=flow.ledger_conn_id)
-    except AuthBlocked as exc:
-        posting_log.block(flow.ledger_conn_id, str(exc))
-        _blocked(flow, f"{exc} (connection {flow.ledger_conn_id!r})")
-        raise AirflowFailException(str(exc)) from None
-    except SyncBlocked as exc:
-        _blocked(flow, str(exc))
-        raise AirflowFailException(str(exc)) from None
-    return _record_posting(flow, ctx, settlement_id, rendered, posting_log, summary, client)
+    with PostingLog(db.staging_url(), flow.id, flow.ledger, client.tenant, run_id=ctx.run_id) as posting_log:
+        try:
+            block = posting_log.active_block()
+            if block:
+                raise SyncBlocked(f"posting to {flow.ledger} is blocked: {block}; re-authorise, then clear the block")
+            rendered = _render_settlement(flow, ctx, client, settlement_id)
+            if ctx.dry_run:
+                return _dry_run_report(settlement_id, rendered)
+            summary = post_documents(client, posting_log, rendered, conn_id=flow.ledger_conn_id)
+        except AuthBlocked as exc:
+            posting_log.block(flow.ledger_conn_id, str(exc))
+            _blocked(flow, f"{exc} (connection {flow.ledger_conn_id!r})")
+            raise AirflowFailException(str(exc)) from None
+        except SyncBlocked as exc:
+            _blocked(flow, str(exc))
+            raise AirflowFailException(str(exc)) from None
+        return _record_posting(flow, ctx, settlement_id, rendered, posting_log, summary, client)
 
 
 def _blocked(flow: Flow, reason: str) -> None:

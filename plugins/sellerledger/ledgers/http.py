@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from sellerledger import tls
 from sellerledger.amazon.errors import retry_after_seconds
 from sellerledger.amazon.http import RetryPolicy
 from sellerledger.amazon.ratelimit import RateLimiter
@@ -90,7 +91,7 @@ class LedgerHttp:
         self.limiter = limiter
         self._limit_key = limit_key
         self.retry = retry or RetryPolicy()
-        self._client = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        self._client = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport, verify=tls.client_context())
         self._sleep = sleep
         self._rng = random.Random(seed)
         self.calls: Counter[tuple[str, int]] = Counter()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from sellerledger import tls
 from sellerledger.ledgers.errors import AuthBlocked, RetriableError
 from sellerledger.staging.token_store import TokenStore
 
@@ -63,7 +64,7 @@ class OAuthTokens:
         self.store = store
         self.key = key
         self._seed = seed_refresh_token
-        self._http = http or httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0))
+        self._http = http or httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0), verify=tls.client_context())
         self._scale = time_scale
         self._clock = clock
         self._lock = threading.Lock()
