@@ -1,9 +1,11 @@
 """The detail-line loops of the settlement reader: V2 rows as they are, V1 rows split into V2 lines.
 
 Both loops run once per line of a file that can hold a million lines, so they are written for speed: one
-`split` per line, cached amount and date parsing, no regular expressions, and the file's own line handed on
-unchanged when it is already what Postgres should read (`passthrough`). Each yields either `Row` tuples or,
-for the staging loader, chunks of Postgres COPY text (columns `columns.COPY_COLUMNS`, empty = NULL).
+`split` per line, cached amount and date parsing, and the file's own line handed on unchanged when it is
+already what Postgres should read (`passthrough`). The V2 loop reads the file in blocks of whole lines and
+first offers each block to `fastpath.CleanBlocks`, which COPYs a block whose every line is clean in one go;
+the per-line loop below reads the rest (and decides every problem and error). Each yields either `Row`
+tuples or, for the staging loader, chunks of Postgres COPY text (columns `columns.COPY_COLUMNS`, empty = NULL).
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from sellerledger.amazon.settlement import columns as C
+from sellerledger.amazon.settlement.fastpath import CleanBlocks
 from sellerledger.amazon.settlement.values import (
     AMOUNT_EXPECTED,
     DATE_EXPECTED,
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     from sellerledger.amazon.settlement.parser import SettlementReader
 
 COPY_BATCH = 500  # lines per COPY text chunk (~100 kB: Postgres ingests one while the next is parsed)
+BLOCK_CHARS = 1 << 20  # characters of the file read at a time (whole lines; see fastpath.CleanBlocks)
 _CACHE_LIMIT = 20_000  # posting dates remembered (lines of one order are adjacent)
 
 _POS = {name: i for i, name in enumerate(C.V2_COLUMNS)}
@@ -151,6 +155,21 @@ class PostedDates:
             )
 
 
+def _blocks(text: TextIO) -> Iterator[str]:
+    """The rest of the decoded file in blocks of whole lines (about BLOCK_CHARS characters each; the last
+    block may end without a newline)."""
+    rest = ""
+    while chunk := text.read(BLOCK_CHARS):
+        if rest:
+            chunk = rest + chunk
+        cut = chunk.rfind("\n") + 1
+        rest = chunk[cut:]
+        if cut:
+            yield chunk[:cut]
+    if rest:
+        yield rest
+
+
 def _copy_line(seq: int, n: int, market: str | None, text: str) -> str:
     if "\\" in text:
         text = text.replace("\\", "\\\\")
@@ -160,9 +179,10 @@ def _copy_line(seq: int, n: int, market: str | None, text: str) -> str:
 def v2_rows(reader: SettlementReader, *, as_copy: bool) -> Iterator[Row | str]:
     """Detail lines of a V2 file (rows, or COPY text chunks when `as_copy`).
 
-    The common line (columns in V2 order, plain amount, ISO dates in UTC, no backslash) is checked with a
-    handful of string operations and handed to COPY as it is; anything else takes the slower checks and is
-    rebuilt in V2 order with normalised values.
+    For COPY, a block of clean lines goes through `CleanBlocks.take` whole. Otherwise, line by line: the
+    common line (columns in V2 order, plain amount, ISO dates in UTC, no backslash) is checked with a handful
+    of string operations and handed to COPY as it is; anything else takes the slower checks and is rebuilt
+    in V2 order with normalised values.
     """
     header = reader.header
     sid, currency = header.settlement_id, header.currency
@@ -190,123 +210,144 @@ def v2_rows(reader: SettlementReader, *, as_copy: bool) -> Iterator[Row | str]:
     seq = 0
     total = Decimal(0)
     n = reader.line_number
+    fast = CleanBlocks(reader, posted, seen) if as_copy else None
     try:
-        for line in reader.text:
-            n += 1
-            if line.isspace():
-                continue
-            if line[-1] != "\n":
-                line += "\n"
-            cells = line.split("\t")
-            key = hash(line)
-            if key in seen:
-                problem(f"line {n}: exact duplicate of an earlier line (every column equal)")
-            else:
-                seen_add(key)
-            if in_order and len(cells) == width:
-                as_is = line.startswith(prefix) and "\\" not in line
-            else:
-                as_is = False
-                cells[-1] = cells[-1][:-1]
-                if len(cells) != width:
-                    if len(cells) > width and not any(c.strip() for c in cells[width:]):
-                        del cells[width:]
-                    else:
-                        row_error(n, None, f"{width} tab-separated columns as in the header (a truncated line?)",
-                                  f"{len(cells)} columns")
-                        continue
-                if not in_order:
-                    cells = [cells[p] if p >= 0 else "" for p in positions]
-            if not as_is:
-                if cells[_I_SID] != sid:
-                    if cells[_I_SID].strip() != sid:
-                        row_error(n, "settlement-id", f"the summary's settlement id {sid}", cells[_I_SID])
-                        continue
-                    cells[_I_SID] = sid
-                for i in summary_only:
-                    if cells[i]:
-                        if cells[i].strip():
-                            problem(f"line {n}, column {C.V2_COLUMNS[i]}: expected empty on a detail row, "
-                                    f"found {cells[i]!r}")
-                        cells[i] = ""
-            text = cells[_I_AMOUNT]
-            amount = amount_cached(text) or amounts.read(text)
-            if amount is None:
-                row_error(n, "amount", AMOUNT_EXPECTED, text)
-                continue
-            if not amount[3]:
-                if not amount[2]:
-                    problem(f"line {n}, column amount: more decimal places than {currency} has ({amount[1]})")
-                if text != amount[1]:
-                    cells[_I_AMOUNT] = amount[1]
-                    as_is = False
-            if not cells[_I_TYPE] or not cells[_I_DESC]:
-                column = "amount-type" if not cells[_I_TYPE] else "amount-description"
-                row_error(n, column, f"a non-empty {column} on a detail row", "")
-                continue
-            if cells[_I_CURRENCY] != currency:
-                found = cells[_I_CURRENCY].strip().upper()
-                if found and found != currency:
-                    problem(f"line {n}, column currency: {cells[_I_CURRENCY].strip()!r} differs from the "
-                            f"summary's {currency}")
-                else:
-                    cells[_I_CURRENCY] = currency
-                    as_is = False
-            pd_text = cells[_I_PD]
-            when = times(cells[_I_PDT]) or posted.time(cells[_I_PDT], n)
-            if when is None:
-                continue
-            day = days(pd_text) or posted.day(pd_text, when[0], n)
-            if day is None:
-                continue
-            if not (when[4] and day[4]):
-                if when[0] is None and day[0] is None:
-                    row_error(n, "posted-date-time", "a posting date (posted-date-time or posted-date)", "")
-                    continue
-                if when[3]:
-                    posted.note(n, "posted-date-time", when[0], when[3])  # type: ignore[arg-type]
-                elif when[0] is None and day[3]:
-                    posted.note(n, "posted-date", day[0], day[3])  # type: ignore[arg-type]
-                if not (when[2] and day[2]):
-                    cells[_I_PDT] = when[1]
-                    cells[_I_PD] = day[1]
-                    as_is = False
-            if cells[_I_QTY] not in good_quantities:
-                qty = cells[_I_QTY]
-                if quantity(qty) is None:
-                    row_error(n, "quantity-purchased", "a whole number", qty)
-                    continue
-                if qty.isascii() and qty.isdigit():
-                    good_quantities.add(qty)
-                else:
-                    cells[_I_QTY] = str(quantity(qty))
-                    as_is = False
-            if cells[_I_MKT] != last_name:
+        for block in _blocks(reader.text):
+            lines = block.split("\n")
+            whole = not lines[-1]  # every line ends in a newline (not so for a last line without one)
+            if whole:
+                lines.pop()
+            taken = fast.take(block, lines, n, seq) if fast is not None and fast.usable and whole else None
+            if taken is not None:
+                text, block_sum, block_market = taken
                 if run:
                     market_lines[market] = market_lines.get(market, 0) + run
                     run = 0
-                last_name = cells[_I_MKT]
-                market = markets.get(last_name, "?")
-                if market == "?":
-                    market = markets[last_name] = marketplace_code(last_name)
-                market_text = market or ""
-            run += 1
-            seq += 1
-            total += amount[0]
-            if as_copy:
-                if as_is:
-                    emit(f"{seq}\t{n}\t{market_text}\t{line}")
-                else:
-                    if in_order and cells[-1][-1:] == "\n":
-                        cells[-1] = cells[-1][:-1]
-                    emit(_copy_line(seq, n, market, "\t".join(cells)))
-                if len(buffer) >= COPY_BATCH:
+                last_name = None
+                market_lines[block_market] = market_lines.get(block_market, 0) + len(lines)
+                n += len(lines)
+                seq += len(lines)
+                total += block_sum
+                if buffer:
                     yield "".join(buffer)
                     buffer.clear()
-            else:
-                if cells[-1][-1:] == "\n":
+                yield text
+                continue
+            for line in lines:
+                n += 1
+                if not line or line.isspace():
+                    continue
+                key = hash(line)
+                line += "\n"
+                cells = line.split("\t")
+                if key in seen:
+                    problem(f"line {n}: exact duplicate of an earlier line (every column equal)")
+                else:
+                    seen_add(key)
+                if in_order and len(cells) == width:
+                    as_is = line.startswith(prefix) and "\\" not in line
+                else:
+                    as_is = False
                     cells[-1] = cells[-1][:-1]
-                yield Row(seq, n, market, cells, amount[0], when[0], day[0])
+                    if len(cells) != width:
+                        if len(cells) > width and not any(c.strip() for c in cells[width:]):
+                            del cells[width:]
+                        else:
+                            row_error(n, None, f"{width} tab-separated columns as in the header (a truncated line?)",
+                                      f"{len(cells)} columns")
+                            continue
+                    if not in_order:
+                        cells = [cells[p] if p >= 0 else "" for p in positions]
+                if not as_is:
+                    if cells[_I_SID] != sid:
+                        if cells[_I_SID].strip() != sid:
+                            row_error(n, "settlement-id", f"the summary's settlement id {sid}", cells[_I_SID])
+                            continue
+                        cells[_I_SID] = sid
+                    for i in summary_only:
+                        if cells[i]:
+                            if cells[i].strip():
+                                problem(f"line {n}, column {C.V2_COLUMNS[i]}: expected empty on a detail row, "
+                                        f"found {cells[i]!r}")
+                            cells[i] = ""
+                text = cells[_I_AMOUNT]
+                amount = amount_cached(text) or amounts.read(text)
+                if amount is None:
+                    row_error(n, "amount", AMOUNT_EXPECTED, text)
+                    continue
+                if not amount[3]:
+                    if not amount[2]:
+                        problem(f"line {n}, column amount: more decimal places than {currency} has ({amount[1]})")
+                    if text != amount[1]:
+                        cells[_I_AMOUNT] = amount[1]
+                        as_is = False
+                if not cells[_I_TYPE] or not cells[_I_DESC]:
+                    column = "amount-type" if not cells[_I_TYPE] else "amount-description"
+                    row_error(n, column, f"a non-empty {column} on a detail row", "")
+                    continue
+                if cells[_I_CURRENCY] != currency:
+                    found = cells[_I_CURRENCY].strip().upper()
+                    if found and found != currency:
+                        problem(f"line {n}, column currency: {cells[_I_CURRENCY].strip()!r} differs from the "
+                                f"summary's {currency}")
+                    else:
+                        cells[_I_CURRENCY] = currency
+                        as_is = False
+                pd_text = cells[_I_PD]
+                when = times(cells[_I_PDT]) or posted.time(cells[_I_PDT], n)
+                if when is None:
+                    continue
+                day = days(pd_text) or posted.day(pd_text, when[0], n)
+                if day is None:
+                    continue
+                if not (when[4] and day[4]):
+                    if when[0] is None and day[0] is None:
+                        row_error(n, "posted-date-time", "a posting date (posted-date-time or posted-date)", "")
+                        continue
+                    if when[3]:
+                        posted.note(n, "posted-date-time", when[0], when[3])  # type: ignore[arg-type]
+                    elif when[0] is None and day[3]:
+                        posted.note(n, "posted-date", day[0], day[3])  # type: ignore[arg-type]
+                    if not (when[2] and day[2]):
+                        cells[_I_PDT] = when[1]
+                        cells[_I_PD] = day[1]
+                        as_is = False
+                if cells[_I_QTY] not in good_quantities:
+                    qty = cells[_I_QTY]
+                    if quantity(qty) is None:
+                        row_error(n, "quantity-purchased", "a whole number", qty)
+                        continue
+                    if qty.isascii() and qty.isdigit():
+                        good_quantities.add(qty)
+                    else:
+                        cells[_I_QTY] = str(quantity(qty))
+                        as_is = False
+                if cells[_I_MKT] != last_name:
+                    if run:
+                        market_lines[market] = market_lines.get(market, 0) + run
+                        run = 0
+                    last_name = cells[_I_MKT]
+                    market = markets.get(last_name, "?")
+                    if market == "?":
+                        market = markets[last_name] = marketplace_code(last_name)
+                    market_text = market or ""
+                run += 1
+                seq += 1
+                total += amount[0]
+                if as_copy:
+                    if as_is:
+                        emit(f"{seq}\t{n}\t{market_text}\t{line}")
+                    else:
+                        if in_order and cells[-1][-1:] == "\n":
+                            cells[-1] = cells[-1][:-1]
+                        emit(_copy_line(seq, n, market, "\t".join(cells)))
+                    if len(buffer) >= COPY_BATCH:
+                        yield "".join(buffer)
+                        buffer.clear()
+                else:
+                    if cells[-1][-1:] == "\n":
+                        cells[-1] = cells[-1][:-1]
+                    yield Row(seq, n, market, cells, amount[0], when[0], day[0])
     except UnicodeDecodeError as exc:  # only after a byte-order mark; detection checked the rest
         reader.decode_error(n + 1, exc)
     if run:
