@@ -5,11 +5,18 @@ money are home-currency only), so a foreign-marketplace document is converted be
 line at `rate` (home units per document unit) rounded to the home currency's minor unit, invoice lines
 first so the receivable equals the converted invoice; the deposit anchor takes the exact converted payout
 when Amazon converted it (`FxInfo.deposit_amount`); the cents that rounding leaves go to an FX account.
+
+An invoice's (or credit note's) converted total is the converted original total, not the sum of its
+converted lines: the cent that per-line rounding gains or loses is taken up by its largest line. So the
+invoice is worth in home currency exactly what any other document that settles it converts to at the same
+rate (a per_order clearing payment of EUR 21.24 at 1.0850 is USD 23.05, and so is the invoice whose lines
+24.99 and -3.75 would otherwise round to 27.11 - 4.07 = 23.04, which the ledger refuses to over-pay).
 The original currency and rate stay in `meta`, so every figure remains traceable.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -17,6 +24,7 @@ from sellerledger.accounting.model import (
     ANCHOR_ROLES,
     Document,
     DocumentKind,
+    InvoiceLine,
     JournalLine,
     LineRole,
 )
@@ -56,7 +64,7 @@ def to_currency(doc: Document, home: str, rate: Decimal, rounding_account: str) 
     def conv(amount: Decimal) -> Decimal:
         return (amount * rate).quantize(unit, rounding=ROUND_HALF_EVEN)
 
-    invoice_lines = tuple(replace(line, amount=conv(line.amount), currency=home) for line in doc.invoice_lines)
+    invoice_lines = _converted_invoice_lines(doc, home, conv)
     invoice_total = sum((line.amount for line in invoice_lines), Decimal("0"))
     receivable_total = invoice_total if doc.kind == DocumentKind.ORDER_INVOICE else -invoice_total
     receivables = [i for i, line in enumerate(doc.lines) if line.role == LineRole.RECEIVABLE]
@@ -83,6 +91,18 @@ def to_currency(doc: Document, home: str, rate: Decimal, rounding_account: str) 
     meta.update({"original_currency": doc.currency, "fx_rate": str(rate)})
     return replace(doc, currency=home, lines=tuple(lines), invoice_lines=invoice_lines, fx=None,
                    meta=tuple(sorted(meta.items())))
+
+
+def _converted_invoice_lines(doc: Document, home: str, conv: Callable[[Decimal], Decimal]) -> tuple[InvoiceLine, ...]:
+    """The invoice lines converted one by one, the largest adjusted so they sum to the converted total."""
+    lines = [replace(line, amount=conv(line.amount), currency=home) for line in doc.invoice_lines]
+    if not lines:
+        return ()
+    drift = conv(doc.invoice_total) - sum((line.amount for line in lines), Decimal("0"))
+    if drift != 0:
+        largest = max(range(len(lines)), key=lambda i: (abs(lines[i].amount), -i))
+        lines[largest] = replace(lines[largest], amount=lines[largest].amount + drift)
+    return tuple(lines)
 
 
 def to_ledger_currency(docs: list[Document], home: str, configured: dict[str, Decimal],
