@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.copy import Writer
 
 
 def _qualified(table: str) -> sql.Composable:
@@ -18,14 +19,23 @@ def _qualified(table: str) -> sql.Composable:
 
 
 def copy_text(
-    cursor: psycopg.Cursor[Any], table: str, columns: Sequence[str], chunks: Iterable[str], *, null: str = ""
+    cursor: psycopg.Cursor[Any],
+    table: str,
+    columns: Sequence[str],
+    chunks: Iterable[str],
+    *,
+    null: str = "",
+    writer: Writer | None = None,
 ) -> int:
-    """COPY `chunks` of text-format lines into `table` (`schema.name`) `columns`; returns the characters sent."""
+    """COPY `chunks` of text-format lines into `table` (`schema.name`) `columns`; returns the characters sent.
+
+    `writer`: how the data reaches the server (psycopg's default: `write` waits until it is sent; a
+    `psycopg.copy.QueuedLibpqWriter` sends from a thread while the chunks are being made)."""
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT text, NULL {})").format(
         _qualified(table), sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Literal(null)
     )
     sent = 0
-    with cursor.copy(statement) as copy:
+    with cursor.copy(statement, writer=writer) as copy:
         for chunk in chunks:
             copy.write(chunk)
             sent += len(chunk)

@@ -30,9 +30,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from queue import Queue
 from typing import Any, BinaryIO
 
 import psycopg
+from psycopg.copy import QueuedLibpqWriter
 from psycopg.rows import dict_row
 
 from sellerledger.amazon.settlement.columns import COPY_COLUMNS
@@ -45,6 +47,18 @@ log = logging.getLogger(__name__)
 
 LINES_TABLE = "staging.settlement_lines"
 _COMPARED = ", ".join(column for column in COPY_COLUMNS if column != "source_line")
+
+
+COPY_QUEUE = 32  # COPY buffers (128 kB each) the parser may run ahead of the server: ~4 MB
+
+
+class _AheadWriter(QueuedLibpqWriter):
+    """psycopg's queued COPY writer (a thread sends while the parser makes the next chunk, so the two run on
+    two cores) with a short queue, so memory stays bounded when parsing is faster than the server."""
+
+    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
+        super().__init__(cursor)
+        self._queue = Queue(maxsize=COPY_QUEUE)
 
 
 class SettlementConflict(ValueError):
@@ -161,11 +175,11 @@ def _stage(
         cursor = conn.cursor()
         cursor.execute("SELECT set_config('datestyle', %s, true)", (reader.copy_datestyle,))
         if current is None:
-            copy_text(cursor, LINES_TABLE, COPY_COLUMNS, reader.copy_chunks())
+            copy_text(cursor, LINES_TABLE, COPY_COLUMNS, reader.copy_chunks(), writer=_AheadWriter(cursor))
             replaced = False
         else:
             create_temp_like(cursor, "settlement_lines_new", LINES_TABLE)
-            copy_text(cursor, "settlement_lines_new", COPY_COLUMNS, reader.copy_chunks())
+            copy_text(cursor, "settlement_lines_new", COPY_COLUMNS, reader.copy_chunks(), writer=_AheadWriter(cursor))
             replaced = _differs(cursor, header.settlement_id)
             if replaced:
                 cursor.execute("DELETE FROM staging.settlement_lines WHERE settlement_id = %s", (header.settlement_id,))

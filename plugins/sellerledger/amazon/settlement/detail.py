@@ -219,7 +219,7 @@ def v2_rows(reader: SettlementReader, *, as_copy: bool) -> Iterator[Row | str]:
                 lines.pop()
             taken = fast.take(block, lines, n, seq) if fast is not None and fast.usable and whole else None
             if taken is not None:
-                text, block_sum, block_market = taken
+                text, block_market = taken
                 if run:
                     market_lines[market] = market_lines.get(market, 0) + run
                     run = 0
@@ -227,7 +227,6 @@ def v2_rows(reader: SettlementReader, *, as_copy: bool) -> Iterator[Row | str]:
                 market_lines[block_market] = market_lines.get(block_market, 0) + len(lines)
                 n += len(lines)
                 seq += len(lines)
-                total += block_sum
                 if buffer:
                     yield "".join(buffer)
                     buffer.clear()
@@ -354,6 +353,8 @@ def v2_rows(reader: SettlementReader, *, as_copy: bool) -> Iterator[Row | str]:
         market_lines[market] = market_lines.get(market, 0) + run
     if buffer:
         yield "".join(buffer)
+    if fast is not None:
+        total += fast.total
     reader.done(seq, total, market_lines)
 
 

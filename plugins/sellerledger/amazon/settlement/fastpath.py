@@ -49,6 +49,7 @@ class CleanBlocks:
         header = reader.header
         self.posted = posted
         self.seen = seen
+        self.amounts: Counter[str] = Counter()  # amount text → lines, over every block taken
         self.month_first = posted.month_first
         self.days = _inside_days(posted.early, posted.late)
         self.usable = bool(self.days) and reader.columns == C.V2_COLUMNS
@@ -79,10 +80,18 @@ class CleanBlocks:
             self._patterns[market_name] = found
         return found  # type: ignore[return-value]
 
-    def take(self, block: str, lines: list[str], n: int, seq: int) -> tuple[str, Decimal, str | None] | None:
-        """(COPY text, sum of the amounts, marketplace code) of `block` (whole lines, each ending in a newline,
-        `lines` the same without them) numbered from file line `n + 1` and settlement line `seq + 1`; None
-        when a line of it is not clean, and then nothing was changed."""
+    @property
+    def total(self) -> Decimal:
+        """The exact sum of the amounts of every block taken so far."""
+        return sum((Decimal(text) * times for text, times in self.amounts.items()), Decimal(0))
+
+    def take(self, block: str, lines: list[str], n: int, seq: int) -> tuple[str, str | None] | None:
+        """(COPY text, marketplace code) of `block` (whole lines, each ending in a newline, `lines` the same
+        without them) numbered from file line `n + 1` and settlement line `seq + 1`, its amounts counted into
+        `total`; None when a line of it is not clean, and then nothing was changed."""
+        return self._take(block, lines, n, seq)
+
+    def _take(self, block: str, lines: list[str], n: int, seq: int) -> tuple[str, str | None] | None:
         count = len(lines)
         first = lines[0].split("\t", _I_MKT + 1)
         if len(first) <= _I_MKT or "\\" in block or block.count("\t") != _TABS * count:
@@ -99,11 +108,11 @@ class CleanBlocks:
         if not self._dates_agree(dict.fromkeys(map(_second, found))):
             return None
         self.seen |= hashes
-        total = sum((Decimal(text) * times for text, times in Counter(map(_first, found)).items()), Decimal(0))
+        self.amounts.update(map(_first, found))
         market = marketplace_code(first[_I_MKT])
         fmt = "{}\t{}\t" + (market or "") + "\t{}\n"
         text = "".join(map(fmt.format, range(seq + 1, seq + count + 1), range(n + 1, n + count + 1), lines))
-        return text, total, market
+        return text, market
 
     def _dates_agree(self, pairs: dict[str, None]) -> bool:
         """Whether every d/m/y posted-date of the block reads, as the per-line loop would read it, as the day of
