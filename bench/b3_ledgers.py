@@ -1,6 +1,11 @@
 """B3 ledger API cost: a generated quarter of a US seller (about a thousand orders) posted through each
 ledger client in each posting mode against the sandbox; calls per 1,000 orders against the minimum the
-ledger's batch size allows (one create call per `max_batch` documents of a settlement), and 429s seen.
+ledger's API allows, and 429s seen. The minimum is the sum over (settlement, endpoint) of ceil(objects /
+that endpoint's batch size), each document counted with the calls it genuinely needs by the ledger's API
+(`ledgers.base.minimum_calls` and each client's `endpoint_load`: a Xero clearing document is a journal, a
+bank transaction and payments, a Zoho invoice an upsert and a mark-as-sent). Reference-data reads and
+creates (accounts, tax rates, contacts, items) are not in it: they are counted in the calls, and
+`by_operation` shows where the calls went.
 
 Runs in a child process (`python -m bench.b3_ledgers <db url>`) whose staging database is a scratch one, so
 the clients' token store and shared rate-limit buckets are the Postgres ones the flows use.
@@ -10,7 +15,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import math
 import os
 import sys
 import uuid
@@ -71,6 +75,7 @@ def measure(db_url: str) -> dict[str, Any]:
     from sellerledger.accounting.mappings import load_mapping
     from sellerledger.accounting.policy import AccountingPolicy
     from sellerledger.flows.demo_connections import demo_connections
+    from sellerledger.ledgers.base import minimum_calls
     from sellerledger.ledgers.poster import PostingIncomplete, post_documents
     from sellerledger.sandbox.core.state import SandboxConfig
     from sellerledger.sandbox.server import SandboxServer
@@ -102,7 +107,7 @@ def measure(db_url: str) -> dict[str, Any]:
                     built = build_documents(settlement, mapping, policy, log.flow_id).documents
                     rendered = client.render(built)
                     documents += len(rendered)
-                    minimum += math.ceil(len(rendered) / max(1, client.max_batch))
+                    minimum += minimum_calls(client, rendered)
                     for _ in range(6):
                         try:
                             post_documents(client, log, rendered, conn_id=connection.conn_id)
@@ -115,7 +120,8 @@ def measure(db_url: str) -> dict[str, Any]:
                     "calls_per_1000_orders": round(calls * 1000 / orders, 1),
                     "min_calls_per_1000_orders": round(minimum * 1000 / orders, 1),
                     "http_429": seen.get(429, 0),
-                    "calls": calls, "documents": documents, "orders": orders, "max_batch": client.max_batch,
+                    "calls": calls, "min_calls": minimum, "documents": documents, "orders": orders, "max_batch": client.max_batch,
+                    "by_operation": dict(sorted(client.calls.items())),
                 }
     return out
 

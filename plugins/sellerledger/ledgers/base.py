@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -120,3 +122,20 @@ class LedgerClient(Protocol):
     def calls(self) -> dict[str, int]:
         """HTTP requests sent per operation so far."""
         ...
+
+
+def minimum_calls(client: LedgerClient, documents: Sequence[LedgerDocument]) -> int:
+    """The fewest create requests the ledger's API allows for `documents` (one settlement's): for each
+    endpoint, ceil(objects / that endpoint's batch size). A client tells which endpoints a document needs
+    and how many objects on each with `endpoint_load(document)` (e.g. a Xero clearing document is a
+    ManualJournal, a BankTransaction and its Payments; a Zoho invoice is an upsert and a mark-as-sent), and
+    batch sizes other than `max_batch` in `endpoint_batch`. A client without `endpoint_load` counts one
+    object per document on a single endpoint."""
+    load = getattr(client, "endpoint_load", None)
+    if load is None:
+        return math.ceil(len(documents) / max(1, client.max_batch))
+    totals: Counter[str] = Counter()
+    for document in documents:
+        totals.update(load(document))
+    sizes = getattr(client, "endpoint_batch", {})
+    return sum(math.ceil(n / max(1, sizes.get(endpoint, client.max_batch))) for endpoint, n in totals.items() if n)

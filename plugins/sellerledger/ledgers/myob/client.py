@@ -7,7 +7,10 @@
 - `find`: MYOB has no idempotency key, so we look our reference up with OData
   (`$filter=Number eq '…'`, `ReceiptNumber`, `DisplayID`).
 - `create`: one document per call (no batch endpoint), one POST per attempt, the ledger searched before
-  any repeat (`create_once`).
+  any repeat (`create_once`). So the fewest calls a settlement can take (`endpoint_load`, for the
+  benchmark's minimum) is one POST per document to its resource (`Sale/Invoice/Item`, `Sale/Invoice/Service`,
+  `Banking/ReceiveMoneyTxn`, `GeneralLedger/GeneralJournal`; notes/ledgers.md §3.2-3.3: one entity per
+  POST).
 - `update`: fetch the current RowVersion, PUT the whole document with it; a 409 (someone saved in between)
   is read again and retried.
 - Per_order clearing: MYOB clears invoices with Sale/CustomerPayment; the stand-in has no such resource,
@@ -92,6 +95,10 @@ class MyobClient:
         if row is None:
             return None
         return Found(str(row["UID"]), str(row.get("RowVersion") or "") or None, row.get("Status"))
+
+    def endpoint_load(self, document: LedgerDocument) -> dict[str, int]:
+        """One POST to the document's resource (see the module docstring)."""
+        return {document.kind: 1}
 
     def create(self, documents: Sequence[LedgerDocument]) -> list[PostResult]:
         results = []

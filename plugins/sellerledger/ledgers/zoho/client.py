@@ -10,6 +10,10 @@
   repeat (`create_once`; a "number already exists" refusal is found, not re-sent).
 - Updates: PUT (Zoho has no concurrency token). Credit notes (no PUT in the stand-in) are deleted and
   created again.
+- The fewest calls a settlement can take (`endpoint_load`, for the benchmark's minimum): Zoho has no
+  batch create, so one request per document, and an invoice takes two: the upsert creates a draft (neither
+  `create-an-invoice-request` nor `update-an-invoice-request` has a status field) and
+  `POST /invoices/{id}/status/sent` (`mark_invoice_sent`) posts it (reference/ledgers/zoho/invoices.yml).
 - Per_order clearing: invoices are cleared by journal lines on Accounts Receivable for the marketplace's
   customer (the stand-in has no customer payments).
 """
@@ -114,6 +118,13 @@ class ZohoClient:
         return Found(ledger_id, None, row.get("status"))
 
     # create -----------------------------------------------------------------------------------------
+    def endpoint_load(self, document: LedgerDocument) -> dict[str, int]:
+        """The requests a document takes (see the module docstring)."""
+        if document.kind == "invoice":
+            create = "PUT /invoices" if self.unique_field else "POST /invoices"
+            return {create: 1, "POST /invoices/{id}/status/sent": 1}
+        return {f"POST {PATHS[document.kind]}": 1}
+
     def create(self, documents: Sequence[LedgerDocument]) -> list[PostResult]:
         results = []
         for doc in documents:
