@@ -77,6 +77,8 @@ def test_summary_quarter_is_one_deposit_per_paying_part_and_balances_to_the_cent
     log = posting_log(fresh_db, client)
     first = counted(post_settlements(client, log, batches, conn_id="qbo_test"))
     assert first["created"] == len(everything) and first["failed"] == 0
+    # company info, accounts and tax codes came in one batch of queries, not a request each
+    assert set(client.calls) == {"batch"} and client.calls["batch"] == len(batches) + 1
     assert qsb.trial_balance() == truth and ("1100", "USD") not in truth
     deposits = entities(client, "Deposit")
     paying = [d for d in everything if d.anchor is not None and d.anchor.account == "1000"]

@@ -4,6 +4,7 @@ sales tax, the clearing books what an invoice could not carry, and what cannot b
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from sellerledger.ledgers.wave.api import Mutation
 from sellerledger.ledgers.wave.render import INVOICE, TRANSACTION
 from sellerledger.staging.posting_log import PostingLog
 from tests.accounting.factories import settlement_from_tsv
-from tests.ledgers.wave_support import Sandbox, build, expected_balances, post_all, wave, wave_server
+from tests.ledgers.wave_support import Sandbox, build, expected_balances, post_all, stage, wave, wave_server
 
 __all__ = ["wave", "wave_server"]
 D = Decimal
@@ -201,3 +202,21 @@ def test_a_product_name_taken_on_another_income_account_gets_the_account_number(
         taken.output["product"]["id"]
     again = next(r for r in client.render(documents) if r.payload.get("poNumber") == "111-0000002-0000002")
     assert again.payload == invoice.payload  # the same products next time: the rendering is stable
+
+
+@pytest.mark.parametrize("fault", [None, "lost_response"])
+def test_missing_products_are_created_several_a_request_each_exactly_once(wave: Sandbox, fresh_db: str,
+                                                                      fault: str | None) -> None:
+    documents = [doc for s in stage(fresh_db) for doc in build(s, "per_order", "wave-products")]
+    if fault:  # the first batch commits, its answer is lost: the list is read again, nothing is sent twice
+        wave.faults({"api": "wave", "operation": "productCreate", "kind": fault, "count": 1})
+    client = wave.client(fresh_db)
+    client.render(documents)
+    assert not fault or [r["fired"] for r in wave.http.get("/_sandbox/faults").json()["rules"]] == [1]
+    products = [p["name"] for p in wave.business().records["Product"].values()]
+    assert len(products) == len(set(products)) > 1
+    requests = sum(n for (operation, _), n in wave.stats().items() if operation == "productCreate")
+    assert requests == math.ceil(len(products) / client.max_batch)  # not one request per product
+    assert client.calls.get("products", 0) == (1 if fault else 0)  # the first page came with the business
+    client.render(documents)  # rendered again: every product is known, none is created
+    assert sum(n for (operation, _), n in wave.stats().items() if operation == "productCreate") == requests

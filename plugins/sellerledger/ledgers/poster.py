@@ -7,6 +7,10 @@ For each rendered document:
 3. an earlier attempt left `intent` (or failed) → the response may have been lost after the ledger
    committed, so look in the ledger by reference / external id; found → record it, never post again;
 4. otherwise record intent (committed), create in batches of the ledger's size, record the ledger id.
+   A client that splits a call into per-endpoint batches itself (Xero: invoices, credit notes, payments,
+   journals each in their own batches of 50) says how many documents one `create` may take
+   (`create_span`), so a settlement's documents of one endpoint are not cut into more batches than
+   that endpoint needs; intent is recorded for each such call before it goes out.
 
 A refused credential (`AuthBlocked`) records a sync block and stops posting for the flow; while a block is
 active nothing is sent. The client does its own retries and pacing; what still fails is logged and raised.
@@ -82,8 +86,9 @@ def post_documents(
                     to_create.append(doc)
             else:
                 to_create.append(doc)
-        for start in range(0, len(to_create), max(1, client.max_batch)):
-            _create_batch(client, posting_log, to_create[start:start + client.max_batch], summary)
+        span = max(1, int(getattr(client, "create_span", client.max_batch)))
+        for start in range(0, len(to_create), span):
+            _create_batch(client, posting_log, to_create[start:start + span], summary)
     except AuthBlocked as exc:
         posting_log.block(conn_id, str(exc))
         raise SyncBlocked(

@@ -1,6 +1,9 @@
 """A QuickBooks Online company's reference data, read once per client and cached: accounts by number
 (AcctNum), the Accounts Receivable account, tax codes, classes and departments (the marketplace
-tracking), customers by display name, items by name, the home currency.
+tracking), customers by display name, items by name, the home currency. The company info and the first
+1,000 rows of every list come in one `/batch` request of queries (a batch item may be a `Query`, notes
+§2.5), under a fresh `requestid` each time (a read must not be answered from an earlier one); a list
+that is longer, or whose query the batch refused, is read on its own.
 
 Customers (a marketplace's generic Amazon customer, or a matched one) and items (one per SKU, one per
 other Amazon category) are created the first time a document needs them, with a `requestid` derived from
@@ -13,13 +16,16 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sellerledger.ledgers.errors import FatalError
+from sellerledger.ledgers.errors import AuthBlocked, FatalError, LedgerError
+from sellerledger.ledgers.qbo.errors import fault_of
 
 if TYPE_CHECKING:
     from sellerledger.ledgers.qbo.client import QboClient
 
 ITEM_NAME_MAX = 100
 DUPLICATE_NAME = "6240"
+LISTS = ("Account", "TaxCode", "Class", "Department", "Item")
+PAGE = 1000
 NAMESPACE = uuid.UUID("0b7c8e0e-57a4-4d3e-9d3e-5e11e71ed9e1")
 
 
@@ -52,11 +58,41 @@ class QboRefs:
         self._customers: dict[tuple[str, str], str] = {}
         self._items: dict[str, dict[str, Any]] | None = None
         self._company: dict[str, Any] | None = None
+        self._first: dict[str, list[dict[str, Any]]] | None = None  # entity -> first page, from the batch
+
+    def _prefetch(self) -> dict[str, list[dict[str, Any]]]:
+        """CompanyInfo and each list's first page in one `/batch` (see the module docstring)."""
+        if self._first is None:
+            items = [{"bId": "CompanyInfo", "Query": "select * from CompanyInfo"}]
+            items += [{"bId": entity, "Query": select(entity, f"STARTPOSITION 1 MAXRESULTS {PAGE}")} for entity in LISTS]
+            try:
+                answers = self.client.batch(items, str(uuid.uuid4()))
+            except AuthBlocked:
+                raise
+            except LedgerError:
+                answers = {}  # each is read on its own, as if there were no batch
+            self._first = {}
+            for entity in ("CompanyInfo", *LISTS):
+                answer = answers.get(entity) or {}
+                if fault_of(answer) is None and isinstance(answer.get("QueryResponse"), dict):
+                    self._first[entity] = list(answer["QueryResponse"].get(entity) or [])
+        return self._first
+
+    def _rows(self, entity: str) -> list[dict[str, Any]]:
+        """Every row of a list: the prefetched first page, then the rest (or all of it) by queries."""
+        first = self._prefetch().pop(entity, None)
+        if first is None:
+            return self.client.query_all(entity)
+        return first if len(first) < PAGE else first + self.client.query_all(entity, start=len(first) + 1)
 
     def company(self) -> dict[str, Any]:
         if self._company is None:
-            body = self.client.get("readCompanyInfo", f"companyinfo/{self.client.tenant}")
-            self._company = body.get("CompanyInfo") or {}
+            rows = self._prefetch().pop("CompanyInfo", None)
+            if rows:
+                self._company = rows[0]
+            else:
+                body = self.client.get("readCompanyInfo", f"companyinfo/{self.client.tenant}")
+                self._company = body.get("CompanyInfo") or {}
         return self._company
 
     @property
@@ -70,7 +106,7 @@ class QboRefs:
     def _accounts_by_number(self) -> dict[str, dict[str, Any]]:
         if self._accounts is None:
             self._accounts = {}
-            for row in self.client.query_all("Account"):
+            for row in self._rows("Account"):
                 if row.get("Active", True) and row.get("AcctNum"):
                     self._accounts[str(row["AcctNum"])] = row
         return self._accounts
@@ -92,7 +128,7 @@ class QboRefs:
     def tax_code(self, code: str | None) -> dict[str, Any] | None:
         """The tax code named `code`; None for no tax (absent, `NONE` or a non-taxable code)."""
         if self._tax is None:
-            self._tax = {str(row["Name"]).upper(): row for row in self.client.query_all("TaxCode")
+            self._tax = {str(row["Name"]).upper(): row for row in self._rows("TaxCode")
                          if row.get("Active", True)}
         if not code or code.upper() == "NONE":
             return None
@@ -105,7 +141,7 @@ class QboRefs:
     def segment(self, kind: str, name: str) -> str:
         """The Id of the class (`kind` Class) or department (Department) called `name`."""
         if kind not in self._segments:
-            self._segments[kind] = {str(row["Name"]).lower(): str(row["Id"]) for row in self.client.query_all(kind)
+            self._segments[kind] = {str(row["Name"]).lower(): str(row["Id"]) for row in self._rows(kind)
                                     if row.get("Active", True)}
         found = self._segments[kind].get(name.lower())
         if found is None:
@@ -144,7 +180,7 @@ class QboRefs:
 
     def items(self) -> dict[str, dict[str, Any]]:
         if self._items is None:
-            self._items = {str(row["Name"]).lower(): row for row in self.client.query_all("Item")}
+            self._items = {str(row["Name"]).lower(): row for row in self._rows("Item")}
         return self._items
 
     def ensure_items(self, wanted: dict[str, tuple[str, str, str | None]]) -> None:

@@ -2,9 +2,12 @@
 accounting), accounts by `displayId` (subtype, normal balance, currency), sales taxes, customers and
 products.
 
-Customers and products are created the first time a document needs them (look up first, create when
-absent, cache). A create whose answer is lost is looked for again by name before it is resent
-(`create_once`), so a retry never makes a second "Amazon.com" customer or a second product.
+The business query also asks for the first page of every list above, so a client's reference reads are
+usually one request. Customers and products are created the first time a document needs them (look up
+first, create when absent, cache); `ensure_products` creates the products a set of documents lacks as
+aliased `productCreate` mutations, several per request. A create whose answer may have been lost is looked
+for again by name before it is resent (`create_once`; for a batch, the product list is read again and only
+what is still missing goes out), so a retry never makes a second "Amazon.com" customer or a second product.
 A product is identified by its name and income account: the SKU (product sales) or the category label
 (shipping, promotions, ...); when that name is taken by a product posting to another income account, the
 account's displayId is added to the name.
@@ -13,14 +16,14 @@ account's displayId is added to the name.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from sellerledger.amazon.http import RetryPolicy
 from sellerledger.ledgers import tax_codes
-from sellerledger.ledgers.create_once import create_once
-from sellerledger.ledgers.errors import FatalError
+from sellerledger.ledgers.create_once import create_once, was_refused_unprocessed
+from sellerledger.ledgers.errors import AuthBlocked, FatalError, LedgerError, RetriableError
 from sellerledger.ledgers.wave.api import Mutation, WaveApi
 from sellerledger.ledgers.wave.errors import input_error
 
@@ -33,7 +36,6 @@ CONTRA_SUBTYPES = frozenset({"DISCOUNTS", "DEPRECIATION_AND_AMORTIZATION"})
 RECEIVABLE_SUBTYPES = ("RECEIVABLE_INVOICES", "RECEIVABLE")
 UNTAXED = frozenset({"", "NONE", "NOTAX", "NOVAT", "EXEMPT"})
 
-BUSINESS = "query($b: ID!) { business(id: $b) { id name isClassicAccounting currency { code } } }"
 _PAGED = {
     "accounts": ("accounts(page: $page, pageSize: $size, isArchived: null)",
                  "id name displayId normalBalanceType isArchived currency { code } subtype { value } type { value }"),
@@ -42,6 +44,16 @@ _PAGED = {
     "products": ("products(page: $page, pageSize: $size, isArchived: false)",
                  "id name isSold isArchived incomeAccount { id }"),
 }
+PRODUCT_SELECTION = "product { id name isSold isArchived incomeAccount { id } }"
+
+
+def _connection(name: str) -> str:
+    call, selection = _PAGED[name]
+    return f"{name}: {call} {{ pageInfo {{ currentPage totalPages }} edges {{ node {{ {selection} }} }} }}"
+
+
+BUSINESS = ("query($b: ID!, $page: Int!, $size: Int!) { business(id: $b) { id name isClassicAccounting "
+            "currency { code } " + " ".join(_connection(name) for name in _PAGED) + " } }")
 
 
 def increases_on_debit(account: Mapping[str, Any]) -> bool:
@@ -76,18 +88,20 @@ class WaveRefData:
         self._taxes: list[dict[str, Any]] | None = None
         self._customers: dict[str, dict[str, Any]] | None = None
         self._products: list[dict[str, Any]] | None = None
+        self._first_pages: dict[str, dict[str, Any]] = {}  # list name -> page 1, read with the business
 
     # reads ------------------------------------------------------------------------------------------
     def _all(self, name: str) -> list[dict[str, Any]]:
-        """Every node of a paged business connection (1-based offset pages)."""
-        call, selection = _PAGED[name]
-        document = (f"query($b: ID!, $page: Int!, $size: Int!) {{ business(id: $b) {{ {call} {{ "
-                    f"pageInfo {{ currentPage totalPages }} edges {{ node {{ {selection} }} }} }} }} }}")
+        """Every node of a paged business connection (1-based offset pages); page 1 from the business
+        query when it is still unused."""
+        document = f"query($b: ID!, $page: Int!, $size: Int!) {{ business(id: $b) {{ {_connection(name)} }} }}"
         rows: list[dict[str, Any]] = []
         page = 1
         while True:
-            data = self.api.query(name, document, {"b": self.business_id, "page": page, "size": PAGE_SIZE})
-            connection = ((data.get("business") or {}).get(name)) or {}
+            connection = self._first_pages.pop(name, None) if page == 1 else None
+            if connection is None:
+                data = self.api.query(name, document, {"b": self.business_id, "page": page, "size": PAGE_SIZE})
+                connection = ((data.get("business") or {}).get(name)) or {}
             rows.extend(edge["node"] for edge in connection.get("edges") or [])
             info = connection.get("pageInfo") or {}
             if page >= int(info.get("totalPages") or 1):
@@ -96,10 +110,12 @@ class WaveRefData:
 
     def business(self) -> dict[str, Any]:
         if self._business is None:
-            business = self.api.query("business", BUSINESS, {"b": self.business_id}).get("business")
+            business = self.api.query("business", BUSINESS, {"b": self.business_id, "page": 1, "size": PAGE_SIZE}
+                                      ).get("business")
             if not business:
                 raise FatalError(f"wave: business {self.business_id} not found for this token", ledger="wave",
                                  operation="business")
+            self._first_pages = {name: business.pop(name) for name in _PAGED if isinstance(business.get(name), dict)}
             self._business = business
         return self._business
 
@@ -115,6 +131,7 @@ class WaveRefData:
     # accounts ---------------------------------------------------------------------------------------
     def accounts(self) -> dict[str, dict[str, Any]]:
         if self._accounts is None:
+            self.business()  # reads the first page of accounts with it
             self._accounts = {str(a["displayId"]): a for a in self._all("accounts") if a.get("displayId")}
         return self._accounts
 
@@ -156,6 +173,7 @@ class WaveRefData:
         if tax_codes.normalise(wanted) in UNTAXED:
             return None
         if self._taxes is None:
+            self.business()  # reads the first page of sales taxes with it
             self._taxes = self._all("salesTaxes")
         record = tax_codes.match(wanted, (((t.get("abbreviation"), t.get("name")), t) for t in self._taxes))
         if record is None:
@@ -166,6 +184,7 @@ class WaveRefData:
 
     # customers --------------------------------------------------------------------------------------
     def _customer_index(self) -> dict[str, dict[str, Any]]:
+        self.business()
         rows = self._all("customers")
         return {str(c["name"]): c for c in reversed(rows) if not c.get("isArchived")}  # oldest wins
 
@@ -184,31 +203,88 @@ class WaveRefData:
 
     # products ---------------------------------------------------------------------------------------
     def _product_list(self) -> list[dict[str, Any]]:
+        self.business()
         return [p for p in self._all("products") if p.get("isSold") and not p.get("isArchived")]
 
-    def product(self, name: str, income: Mapping[str, Any]) -> dict[str, Any]:
-        """The sold product `name` posting to `income` (created when missing; see the module docstring)."""
+    def _known_products(self) -> list[dict[str, Any]]:
         if self._products is None:
             self._products = self._product_list()
+        return self._products
+
+    def _resolve(self, name: str, income: Mapping[str, Any], known: list[dict[str, Any]]
+                 ) -> tuple[dict[str, Any] | None, str]:
+        """(the product of `known` to use, or None and the free name to create it under)."""
         wanted = name[:200]
         for candidate in (wanted, f"{name[:180]} ({income['displayId']})"):
-            same = [p for p in self._products if p["name"] == candidate]
+            same = [p for p in known if p["name"] == candidate]
             match = next((p for p in same if _income_id(p) == income["id"]), None)
             if match is not None:
-                return match
+                return match, candidate
             wanted = candidate
             if not same:
                 break  # the name is free: create it
-        body = {"businessId": self.business_id, "name": wanted, "unitPrice": "0", "incomeAccountId": income["id"],
+        return None, wanted
+
+    def _product_body(self, name: str, wanted: str, income: Mapping[str, Any]) -> dict[str, Any]:
+        return {"businessId": self.business_id, "name": wanted, "unitPrice": "0", "incomeAccountId": income["id"],
                 "description": f"Amazon: {name}"[:255]}
+
+    def product(self, name: str, income: Mapping[str, Any]) -> dict[str, Any]:
+        """The sold product `name` posting to `income` (created when missing; see the module docstring)."""
+        known = self._known_products()
+        match, wanted = self._resolve(name, income, known)
+        if match is not None:
+            return match
+        body = self._product_body(name, wanted, income)
         record, _ = create_once(
-            lambda: self._create("productCreate", "ProductCreateInput", body,
-                                 "product { id name isSold isArchived incomeAccount { id } }", "product"),
+            lambda: self._create("productCreate", "ProductCreateInput", body, PRODUCT_SELECTION, "product"),
             lambda: next((p for p in self._product_list() if p["name"] == wanted and _income_id(p) == income["id"]),
                          None),
             what=f"wave product {wanted}", policy=self._policy, **self._sleep_kw)
-        self._products.append(record)
+        known.append(record)
         return record
+
+    def ensure_products(self, wanted: Sequence[tuple[str, Mapping[str, Any]]], per_request: int) -> None:
+        """Create the products (name, income account) the business lacks, `per_request` aliased
+        `productCreate`s a request. What a failed request leaves missing goes through `product` one by
+        one, after the product list is read again when the failure may hide a commit."""
+        known = self._known_products()
+        planned: list[dict[str, Any]] = []
+        for name, income in wanted:
+            match, free = self._resolve(name, income, known + planned)
+            if match is None:
+                planned.append({**self._product_body(name, free, income), "incomeAccount": {"id": income["id"]},
+                                "source": (name, income)})
+        leftovers: list[tuple[str, Mapping[str, Any]]] = []
+        reread = False
+        for start in range(0, len(planned), max(1, per_request)):
+            chunk = planned[start:start + max(1, per_request)]
+            mutations = [Mutation("productCreate", "ProductCreateInput",
+                                  {k: v for k, v in body.items() if k not in ("incomeAccount", "source")},
+                                  PRODUCT_SELECTION) for body in chunk]
+            try:
+                outcomes = self.api.mutate(mutations)
+            except AuthBlocked:
+                raise
+            except LedgerError as exc:
+                log.warning("%s; creating those %d products one by one", exc, len(chunk))
+                reread = reread or (isinstance(exc, RetriableError) and not was_refused_unprocessed(exc))
+                leftovers += [body["source"] for body in chunk]
+                continue
+            for body, outcome in zip(chunk, outcomes, strict=True):
+                if outcome.succeeded:
+                    known.append(dict(outcome.output["product"]))  # type: ignore[index]
+                    log.info("wave: productCreate created %s", body["name"])
+                elif outcome.error is None:
+                    raise input_error("productCreate", str(body["name"]), outcome.input_errors)
+                else:
+                    reread = reread or (isinstance(outcome.error, RetriableError)
+                                        and not was_refused_unprocessed(outcome.error))
+                    leftovers.append(body["source"])
+        if reread:
+            self._products = known = self._product_list()
+        for name, income in leftovers:
+            self.product(name, income)
 
     def _create(self, field: str, input_type: str, body: dict[str, Any], selection: str, key: str) -> dict[str, Any]:
         outcome = self.api.mutate([Mutation(field, input_type, body, selection)])[0]

@@ -10,6 +10,13 @@ numbers; the journal narration's tag; payment and bank transaction references).
 
 A document made of several parts (payments, journal, bank transaction) posts its parts in that order;
 parts found in an earlier, interrupted attempt are not posted again.
+
+The fewest calls a settlement can take (`endpoint_load`, for the benchmark's minimum): Invoices,
+CreditNotes, Payments, ManualJournals and BankTransactions are separate collections, each created by its
+own `PUT /<Collection>` of `{"<Collection>": [...]}` (reference/ledgers/xero/xero_accounting.yaml, paths
+`/Invoices`, `/CreditNotes`, `/Payments`, `/ManualJournals`, `/BankTransactions`), so each part is one
+element of its collection's batches of 50 (notes/ledgers.md §1.4): a per-order clearing document is its
+payments, a journal and, when money lands, a bank transaction.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,7 +35,7 @@ from sellerledger.accounting.model import Document, DocumentKind
 from sellerledger.amazon.ratelimit import BucketStore, OperationLimit
 from sellerledger.ledgers.base import Found, LedgerDocument, PostResult, ReadBack
 from sellerledger.ledgers.connection import LedgerConnection, limiter, oauth_tokens
-from sellerledger.ledgers.errors import FatalError, LedgerError
+from sellerledger.ledgers.errors import AuthBlocked, FatalError, LedgerError, RetriableError
 from sellerledger.ledgers.http import LedgerHttp
 from sellerledger.ledgers.restkit import MultiLimiter, bearer_headers, retry_policy
 from sellerledger.ledgers.xero import render as rx
@@ -55,6 +63,7 @@ class _Progress:
 class XeroClient:
     ledger = "xero"
     max_batch = BATCH
+    create_span = 10 * BATCH  # documents per `create`: it batches each collection by 50 itself
 
     def __init__(self, conn: LedgerConnection, http: LedgerHttp, *, mapping: Mapping | None = None) -> None:
         self.conn = conn
@@ -100,13 +109,40 @@ class XeroClient:
         return [rx.render(doc, self.refs, self.payout_account(doc.marketplace)) for doc in documents]
 
     # create --------------------------------------------------------------------------------------------
+    def endpoint_load(self, document: LedgerDocument) -> dict[str, int]:
+        """Elements per collection the document's parts take (see the module docstring)."""
+        return dict(Counter(part.collection for part in rx.parts_of(document)))
+
     def create(self, documents: Sequence[LedgerDocument]) -> list[PostResult]:
+        """Each collection's parts in batches of 50, collections in `rx.ORDER`. A request that fails as a
+        whole fails its own documents; after a transient failure (retries spent) nothing more is sent and
+        every unfinished document carries it, while finished ones keep their ids (so a big call does not
+        leave a settlement's worth of documents to be looked up again)."""
         progress = [_Progress(doc, dict(self._known.pop(doc.key, {}))) for doc in documents]
+        stopped: LedgerError | None = None
         for collection in rx.ORDER:
             pending = [(p, part) for p in progress if p.error is None for part in rx.parts_of(p.document)
                        if part.collection == collection and part.ref not in p.ids]
             for start in range(0, len(pending), BATCH):
-                self._put(collection, pending[start:start + BATCH])
+                chunk = pending[start:start + BATCH]
+                if stopped is None:
+                    try:
+                        self._put(collection, chunk)
+                        continue
+                    except AuthBlocked:
+                        raise
+                    except RetriableError as exc:
+                        stopped = exc
+                    except LedgerError as exc:
+                        for p, _ in chunk:
+                            p.error = p.error or exc
+                        continue
+                for p, _ in chunk:
+                    p.error = p.error or stopped
+        if stopped is not None:
+            for p in progress:
+                if p.error is None and any(part.ref not in p.ids for part in rx.parts_of(p.document)):
+                    p.error = stopped
         return [self._result(p) for p in progress]
 
     def _result(self, p: _Progress) -> PostResult:
