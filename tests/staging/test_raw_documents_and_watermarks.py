@@ -29,6 +29,21 @@ def test_store_and_load_exact_bytes_once(fresh_db: str) -> None:
         assert gzip.decompress(bytes(stored)) == data
 
 
+def test_large_document_is_stored_as_gzip_members_that_read_back_exactly(fresh_db: str) -> None:
+    data = b"".join(b"%d\tline of a large settlement file\n" % i for i in range(600_000))  # ~21 MB
+    assert len(data) >= 16 * raw_documents.CHUNK
+    stream = io.BytesIO(data)
+    stream.seek(0)
+    with psycopg.connect(fresh_db) as conn:
+        stored = raw_documents.store_document(conn, stream, kind="settlement_report")
+        conn.commit()
+        assert stream.tell() == 0
+        content, = conn.execute("SELECT content FROM raw.documents WHERE id = %s", (stored.id,)).fetchone()
+        assert bytes(content).count(b"\x1f\x8b\x08") >= 3  # one gzip member per 8 MB
+        assert raw_documents.load_document(conn, stored.id) == data
+        assert len(content) < len(data) // 4
+
+
 def test_raw_documents_refuse_update_and_delete(fresh_db: str) -> None:
     with psycopg.connect(fresh_db) as conn:
         doc = raw_documents.store_document(conn, b"abc", kind="settlement_report")
