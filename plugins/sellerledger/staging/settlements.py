@@ -10,7 +10,8 @@ Both return a `StagedSettlement`. `conn` must have no transaction open: staging 
 1. The raw bytes go to `raw.documents` (gzip, deduplicated by SHA-256) and are committed first, so the input
    is never lost, even when parsing then fails; the `SettlementFileError` is raised after that commit.
 2. In one transaction (locked per settlement id): the lines are parsed streaming and COPYed straight into
-   `staging.settlement_lines`, then the `staging.settlements` header row is upserted and, when `flow_id` is
+   `staging.settlement_lines` (blocks of clean lines pass the parser's fast path whole; a writer thread sends
+   while the next block is parsed), then the `staging.settlements` header row is upserted and, when `flow_id` is
    given, the flow's state set (`ops.settlement_status`). A crash or error rolls all of it back: nothing is
    ever half-staged.
 3. Reruns converge: the same document again writes nothing (`unchanged`). A different document for a
