@@ -107,6 +107,21 @@ def test_override_adds_rows_and_changes_accounts(mapping_dir: Path) -> None:
     assert load_mapping("xero", root=mapping_dir, seller="nobody").hash == base.hash
 
 
+def test_an_unknown_transaction_type_is_unmapped_until_it_is_listed(mapping_dir: Path) -> None:
+    """`*` amount-type rows would map a line of any type; a type nobody has seen must be looked at first."""
+    base = load_mapping("xero", root=mapping_dir)
+    assert base.categorize("Order", "ItemFees", "Commission") == "referral_fee"
+    assert base.categorize(" order ", "ItemFees", "Commission") == "referral_fee"  # case and blanks ignored
+    assert base.categorize("Frobnication", "ItemFees", "Commission") is None
+    (mapping_dir / "overrides" / "acme.yaml").write_text("transaction_types: [Frobnication]\n", encoding="utf-8")
+    merged = load_mapping("xero", root=mapping_dir, seller="acme")
+    assert merged.categorize("Frobnication", "ItemFees", "Commission") == "referral_fee"
+    assert merged.hash != base.hash
+    (mapping_dir / "common" / "transaction_types.csv").write_text("transaction_type,source\n*,x\n", encoding="utf-8")
+    with pytest.raises(MappingError, match=r"transaction_types.csv:2: transaction_type must be a literal"):
+        load_mapping("xero", root=mapping_dir)
+
+
 def test_chart_check_flags_tax_codes_and_account_classes(mapping_dir: Path) -> None:
     path = mapping_dir / "xero.yaml"
     text = path.read_text(encoding="utf-8")

@@ -4,6 +4,9 @@ A mapping set is a folder (default `include/mappings/`, see its README.md):
 - `common/amount_types.csv`: (transaction_type, amount_type, amount_description) → category, `*` wildcards;
 - `common/finance_event_types.csv`: (event_type, component, type) → category for Finances API event rows
   (`staging.financial_event_rows` event_type, component_kind, amount_type or, for plain amounts, description);
+- `common/transaction_types.csv`: the settlement transaction types we know (Amazon publishes no list). A line
+  of any other type is unmapped, whatever its amount type says (held, or suspense if the flow says so): a
+  new kind of transaction must be looked at before it is posted, not guessed from `*` rows;
 - `<ledger>.yaml`: flow-level accounts per marketplace and category × marketplace routes;
 - `overrides/<seller>.yaml`: merged last (extra amount-type rows, ledger keys deep-merged).
 
@@ -103,6 +106,7 @@ class OverrideFile(BaseModel):
     version: str | None = None
     amount_types: list[dict[str, str]] = []
     finance_event_types: list[dict[str, str]] = []
+    transaction_types: list[str] = []
     ledgers: dict[str, dict[str, Any]] = {}
 
 
@@ -201,9 +205,13 @@ class Mapping:
     finance_event_types: PatternTable
     spec: LedgerMappingFile
     sources: tuple[str, ...]  # files merged, in order
+    transaction_types: frozenset[str] = frozenset()  # normalised; empty: every type is known
 
     def categorize(self, transaction_type: str, amount_type: str, amount_description: str) -> str | None:
-        """Canonical category of a settlement line's type triple, or None when unmapped."""
+        """Canonical category of a settlement line's type triple, or None when unmapped (also when its
+        transaction type is not a known one)."""
+        if self.transaction_types and transaction_type.strip() and _norm(transaction_type) not in self.transaction_types:
+            return None
         rule = self.amount_types.match(transaction_type, amount_type, amount_description)
         return rule.category if rule else None
 
@@ -376,11 +384,12 @@ def load_mapping(ledger: str, *, root: Path | str | None = None, seller: str | N
     base = Path(root) if root is not None else default_root()
     amount_path = base / "common" / "amount_types.csv"
     finance_path = base / "common" / "finance_event_types.csv"
+    types_path = base / "common" / "transaction_types.csv"
     ledger_path = base / f"{ledger}.yaml"
-    for path in (amount_path, finance_path, ledger_path):
+    for path in (amount_path, finance_path, types_path, ledger_path):
         if not path.is_file():
             raise MappingError(f"{path}: mapping file not found")
-    sources = [str(amount_path), str(finance_path), str(ledger_path)]
+    sources = [str(amount_path), str(finance_path), str(types_path), str(ledger_path)]
 
     raw_ledger = _normalise_keys(_yaml(ledger_path), str(ledger_path))
     override = OverrideFile()
@@ -409,6 +418,7 @@ def load_mapping(ledger: str, *, root: Path | str | None = None, seller: str | N
         ("event_type", "component", "type"),
         [(f"override {seller}:finance_event_types[{i}]", row) for i, row in enumerate(override.finance_event_types)],
     )
+    transaction_types = _read_transaction_types(types_path) | {_norm(t) for t in override.transaction_types}
     try:
         spec = LedgerMappingFile.model_validate(raw_ledger)
     except ValidationError as exc:
@@ -420,6 +430,7 @@ def load_mapping(ledger: str, *, root: Path | str | None = None, seller: str | N
     canonical = {
         "amount_types": sorted([list(r.pattern), r.category] for r in amount_rules),
         "finance_event_types": sorted([list(r.pattern), r.category] for r in finance_rules),
+        "transaction_types": sorted(transaction_types),
         "ledger": spec.model_dump(mode="json"),
     }
     digest = hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
@@ -432,7 +443,21 @@ def load_mapping(ledger: str, *, root: Path | str | None = None, seller: str | N
         finance_event_types=PatternTable(finance_rules),
         spec=spec,
         sources=tuple(sources),
+        transaction_types=frozenset(transaction_types),
     )
+
+
+def _read_transaction_types(path: Path) -> set[str]:
+    reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8")))
+    if "transaction_type" not in (reader.fieldnames or []):
+        raise MappingError(f"{path}: header lacks column transaction_type")
+    found = set()
+    for number, row in enumerate(reader, start=2):
+        value = _norm(row.get("transaction_type"))
+        if not value or value == "*":
+            raise MappingError(f"{path}:{number}: transaction_type must be a literal type, not empty or '*'")
+        found.add(value)
+    return found
 
 
 def _validate_spec(spec: LedgerMappingFile, where: str) -> None:
