@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sellerledger.amazon.settlement.parser import SettlementReader
 
 COPY_BATCH = 500  # lines per COPY text chunk (~100 kB: Postgres ingests one while the next is parsed)
-BLOCK_CHARS = 1 << 20  # characters of the file read at a time (whole lines; see fastpath.CleanBlocks)
+BLOCK_CHARS = 1 << 17  # characters read at a time (whole lines; see fastpath.CleanBlocks; larger is slower)
 _CACHE_LIMIT = 20_000  # posting dates remembered (lines of one order are adjacent)
 
 _POS = {name: i for i, name in enumerate(C.V2_COLUMNS)}

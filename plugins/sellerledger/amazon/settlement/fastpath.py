@@ -1,13 +1,13 @@
 """Fast path of the V2 detail loop: a whole block of clean lines checked by one regular expression, COPYed as written.
 
-The per-line loop in `detail.v2_rows` costs several microseconds a line. Most lines of a real file need none
-of its repairs: columns in V2 order, the summary's settlement id and currency, a plain amount that fits the
+The per-line loop in `detail.v2_rows` costs several microseconds a line. Most lines of a real file need none of
+its repairs: columns in V2 order, the summary's settlement id and currency, a plain amount that fits the
 currency, posted-date-time `YYYY-MM-DD HH:MM:SS UTC` inside the settlement window, posted-date empty, ISO or in
-the file's d/m/y order matching posted-date-time, a whole quantity. `CleanBlocks.take` checks a block of about a
-megabyte for exactly that with C-speed operations (one `findall`, counts, a set of line hashes) and returns its
-COPY text; any block with one line that is not clean (or a duplicate) is refused and the caller runs the
-per-line loop on it, which reports problems and errors as before. So the fast path never decides anything
-the per-line loop would decide differently: it only skips work whose outcome is known.
+the file's d/m/y order matching posted-date-time, a whole quantity. `CleanBlocks.take` checks a block of about
+128 kB (some 650 lines) for exactly that with C-speed operations (one `findall`, counts, a set of line hashes)
+and returns its COPY text; any block with one line that is not clean (or a duplicate) is refused and the caller
+runs the per-line loop on it, which reports problems and errors as before. So the fast path never decides
+anything the per-line loop would decide differently: it only skips work whose outcome is known.
 
 What the per-line loop remembers across lines is kept in step: the hashes of the lines seen (duplicates), and
 the posted-date readings of d/m/y dates (`PostedDates.day`, whose cache and learned order depend on the first
@@ -35,6 +35,7 @@ _I_MKT = C.V2_COLUMNS.index("marketplace-name")
 _CELL = r"[^\t]*"
 _TIME = r" (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] UTC"
 _first, _second = itemgetter(0), itemgetter(1)
+_AMOUNTS_HELD = 5_000  # distinct amount texts counted before they are summed (bounded memory)
 _MAX_DAYS = 400  # a window longer than this (not a real settlement) gets no fast path
 
 
@@ -49,7 +50,8 @@ class CleanBlocks:
         header = reader.header
         self.posted = posted
         self.seen = seen
-        self.amounts: Counter[str] = Counter()  # amount text → lines, over every block taken
+        self.amounts: Counter[str] = Counter()  # amount text → lines, since the last fold into _total
+        self._total = Decimal(0)
         self.month_first = posted.month_first
         self.days = _inside_days(posted.early, posted.late)
         self.usable = bool(self.days) and reader.columns == C.V2_COLUMNS
@@ -83,7 +85,12 @@ class CleanBlocks:
     @property
     def total(self) -> Decimal:
         """The exact sum of the amounts of every block taken so far."""
-        return sum((Decimal(text) * times for text, times in self.amounts.items()), Decimal(0))
+        self._fold()
+        return self._total
+
+    def _fold(self) -> None:
+        self._total += sum((Decimal(text) * times for text, times in self.amounts.items()), Decimal(0))
+        self.amounts.clear()
 
     def take(self, block: str, lines: list[str], n: int, seq: int) -> tuple[str, str | None] | None:
         """(COPY text, marketplace code) of `block` (whole lines, each ending in a newline, `lines` the same
@@ -109,6 +116,8 @@ class CleanBlocks:
             return None
         self.seen |= hashes
         self.amounts.update(map(_first, found))
+        if len(self.amounts) > _AMOUNTS_HELD:
+            self._fold()
         market = marketplace_code(first[_I_MKT])
         fmt = "{}\t{}\t" + (market or "") + "\t{}\n"
         text = "".join(map(fmt.format, range(seq + 1, seq + count + 1), range(n + 1, n + count + 1), lines))
