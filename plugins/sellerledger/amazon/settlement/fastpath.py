@@ -96,9 +96,6 @@ class CleanBlocks:
         """(COPY text, marketplace code) of `block` (whole lines, each ending in a newline, `lines` the same
         without them) numbered from file line `n + 1` and settlement line `seq + 1`, its amounts counted into
         `total`; None when a line of it is not clean, and then nothing was changed."""
-        return self._take(block, lines, n, seq)
-
-    def _take(self, block: str, lines: list[str], n: int, seq: int) -> tuple[str, str | None] | None:
         count = len(lines)
         first = lines[0].split("\t", _I_MKT + 1)
         if len(first) <= _I_MKT or "\\" in block or block.count("\t") != _TABS * count:
