@@ -208,3 +208,20 @@ def test_policy_and_mapping_must_agree(fresh_db: str) -> None:
     stage(fresh_db, example_text())
     with pytest.raises(ValueError, match="policy is for xero but the mapping is for qbo"):
         check(fresh_db, "run-1", mapping=load_mapping("qbo"))
+
+
+def test_the_sql_currency_check_names_the_lines_in_another_currency(fresh_db: str) -> None:
+    from sellerledger.checks.sqlchecks import run_sql_checks
+
+    stage(fresh_db, example_text())
+    with psycopg.connect(fresh_db) as conn:
+        def currency_check() -> object:
+            return next(r for r in run_sql_checks(conn, FLOW, SETTLEMENT, "staged") if r.name == "sql_one_currency")
+
+        clean = currency_check()
+        assert clean.passed and clean.message == "0 of 16 lines are not in USD"  # type: ignore[attr-defined]
+        conn.execute("UPDATE staging.settlement_lines SET currency = CASE WHEN line_number %% 2 = 0 THEN 'EUR'"
+                     " ELSE 'CAD' END WHERE settlement_id = %s AND line_number IN (3, 4, 6)", (SETTLEMENT,))
+        mixed = currency_check()
+        assert not mixed.passed and mixed.message == "3 of 16 lines are not in USD"  # type: ignore[attr-defined]
+        assert mixed.details == {"other_currencies": ["CAD", "EUR"]}  # type: ignore[attr-defined]
