@@ -28,6 +28,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
           f"of logs and {stats.COUNTS['secret_scan_cells']} database cells; hits {stats.COUNTS['secret_hits']}")
     write(f"  fault classes x rates: {len(stats.FAULT_TABLE)} "
           f"({len({k for k, _ in stats.FAULT_TABLE})} classes)")
-    write(f"  crash trials: {stats.COUNTS['crash_trials']} posting "
+    trials = stats.COUNTS["crash_trials"]
+    write(f"  crash trials: {trials} posting "
           f"({stats.COUNTS['crash_kills']} SIGKILLs, {stats.COUNTS['crash_reauthorised']} ended in an invalid_grant block "
-          f"resumed by re-authorising), {stats.COUNTS['staging_crash_trials']} staging")
+          f"resumed by re-authorising; {stats.COUNTS['crash_documents'] // max(1, trials)} documents per trial on "
+          f"average, {stats.COUNTS['crash_trial_ms'] / 1000 / max(1, trials):.1f} s each), "
+          f"{stats.COUNTS['staging_crash_trials']} staging")

@@ -52,18 +52,20 @@ class FlowSandbox:
         httpx.post(f"{self.server.url}/_sandbox/reset", timeout=30).raise_for_status()
         os.environ.update(self.env)
 
-    def reauthorise(self, ledger: str) -> None:
+    def reauthorise(self, ledger: str, env: dict[str, str] | None = None) -> None:
         """What a user does after a revoked grant: authorise again (a new token chain at the stand-in) and put
-        the new refresh token in the connection."""
+        the new refresh token in the connection (in `env`, by default os.environ)."""
+        target: Any = os.environ if env is None else env
         name = next(key for key in self.env if key.startswith("AIRFLOW_CONN_") and
                     json.loads(self.env[key])["conn_type"].startswith(ledger.replace("qbo", "quickbooks")[:4]))
-        body = json.loads(self.env[name])
+        body = json.loads(target.get(name) or self.env[name])
         registry = self.server.state.apis[ledger].tokens
-        chain, client_id, subject, _ = next(seed for seed in registry._seeds
-                                            if seed[3] == body["extra"]["refresh_token"])
+        seeds = {seed[3]: seed for seed in registry._seeds}
+        seed = seeds.get(body["extra"]["refresh_token"]) or seeds[json.loads(self.env[name])["extra"]["refresh_token"]]
+        chain, client_id, subject, _ = seed
         fresh = registry.issue(f"{chain}-reauthorised-{os.urandom(3).hex()}", client_id, subject)
         body["extra"]["refresh_token"] = fresh.refresh_token
-        os.environ[name] = json.dumps(body)
+        target[name] = json.dumps(body)
 
     def trial_balance(self, ledger: str) -> dict[str, Any]:
         return httpx.get(f"{self.server.url}/_sandbox/{ledger}/trial-balance", timeout=30).json()
@@ -82,10 +84,11 @@ def connection_env(credentials: dict[str, Any], time_scale: float = TIME_SCALE) 
 
 
 @contextmanager
-def flow_sandbox(profile: str = "tiny", *, only: tuple[str, ...] | None = None,
-                 time_scale: float = TIME_SCALE) -> Iterator[FlowSandbox]:
-    """The sandbox on loopback and the demo connections in os.environ (removed again on exit)."""
-    config = SandboxConfig(today=TODAY, days=90, profile=profile, time_scale=time_scale)
+def flow_sandbox(profile: str = "tiny", *, only: tuple[str, ...] | None = None, time_scale: float = TIME_SCALE,
+                 options: dict[str, Any] | None = None) -> Iterator[FlowSandbox]:
+    """The sandbox on loopback and the demo connections in os.environ (removed again on exit); `options`
+    go to the sandbox (e.g. `orders_per_day`, see sandbox.amazon.profiles)."""
+    config = SandboxConfig(today=TODAY, days=90, profile=profile, time_scale=time_scale, options=dict(options or {}))
     kwargs: dict[str, Any] = {"only": only} if only else {}
     with SandboxServer(config, **kwargs) as server:
         credentials = httpx.get(f"{server.url}/_sandbox/credentials", timeout=30).json()
