@@ -10,8 +10,9 @@ Both return a `StagedSettlement`. `conn` must have no transaction open: staging 
 1. The raw bytes go to `raw.documents` (gzip, deduplicated by SHA-256) and are committed first, so the input
    is never lost, even when parsing then fails; the `SettlementFileError` is raised after that commit.
 2. In one transaction (locked per settlement id): the lines are parsed streaming and COPYed straight into
-   `staging.settlement_lines` (blocks of clean lines pass the parser's fast path whole; a writer thread sends
-   while the next block is parsed), then the `staging.settlements` header row is upserted and, when `flow_id` is
+   `staging.settlement_lines` (blocks of clean lines pass the parser's fast path whole; the server works on
+   one block while the next is parsed; psycopg's threaded QueuedLibpqWriter measured 40% slower than its
+   plain writer here, 3.8 s against 2.6 s for a million lines), then the `staging.settlements` header row is upserted and, when `flow_id` is
    given, the flow's state set (`ops.settlement_status`). A crash or error rolls all of it back: nothing is
    ever half-staged.
 3. Reruns converge: the same document again writes nothing (`unchanged`). A different document for a
@@ -31,11 +32,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from queue import Queue
 from typing import Any, BinaryIO
 
 import psycopg
-from psycopg.copy import QueuedLibpqWriter
 from psycopg.rows import dict_row
 
 from sellerledger.amazon.settlement.columns import COPY_COLUMNS
@@ -48,18 +47,6 @@ log = logging.getLogger(__name__)
 
 LINES_TABLE = "staging.settlement_lines"
 _COMPARED = ", ".join(column for column in COPY_COLUMNS if column != "source_line")
-
-
-COPY_QUEUE = 32  # COPY buffers (128 kB each) the parser may run ahead of the server: ~4 MB
-
-
-class _AheadWriter(QueuedLibpqWriter):
-    """psycopg's queued COPY writer (a thread sends while the parser makes the next chunk, so the two run on
-    two cores) with a short queue, so memory stays bounded when parsing is faster than the server."""
-
-    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
-        super().__init__(cursor)
-        self._queue = Queue(maxsize=COPY_QUEUE)
 
 
 class SettlementConflict(ValueError):
@@ -176,11 +163,11 @@ def _stage(
         cursor = conn.cursor()
         cursor.execute("SELECT set_config('datestyle', %s, true)", (reader.copy_datestyle,))
         if current is None:
-            copy_text(cursor, LINES_TABLE, COPY_COLUMNS, reader.copy_chunks(), writer=_AheadWriter(cursor))
+            copy_text(cursor, LINES_TABLE, COPY_COLUMNS, reader.copy_chunks())
             replaced = False
         else:
             create_temp_like(cursor, "settlement_lines_new", LINES_TABLE)
-            copy_text(cursor, "settlement_lines_new", COPY_COLUMNS, reader.copy_chunks(), writer=_AheadWriter(cursor))
+            copy_text(cursor, "settlement_lines_new", COPY_COLUMNS, reader.copy_chunks())
             replaced = _differs(cursor, header.settlement_id)
             if replaced:
                 cursor.execute("DELETE FROM staging.settlement_lines WHERE settlement_id = %s", (header.settlement_id,))
