@@ -10,7 +10,7 @@ tuples or, for the staging loader, chunks of Postgres COPY text (columns `column
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple, TextIO
@@ -248,13 +248,8 @@ def v2_rows(reader: SettlementReader, *, as_copy: bool) -> Iterator[Row | str]:
                 else:
                     as_is = False
                     cells[-1] = cells[-1][:-1]
-                    if len(cells) != width:
-                        if len(cells) > width and not any(c.strip() for c in cells[width:]):
-                            del cells[width:]
-                        else:
-                            row_error(n, None, f"{width} tab-separated columns as in the header (a truncated line?)",
-                                      f"{len(cells)} columns")
-                            continue
+                    if not _fits_width(cells, width, n, row_error):
+                        continue
                     if not in_order:
                         cells = [cells[p] if p >= 0 else "" for p in positions]
                 if not as_is:
@@ -388,13 +383,8 @@ def v1_rows(reader: SettlementReader, *, as_copy: bool) -> Iterator[Row | str]:
         if not line or line.isspace():
             continue
         cells = line.split("\t")
-        if len(cells) != width:
-            if len(cells) > width and not any(c.strip() for c in cells[width:]):
-                del cells[width:]
-            else:
-                row_error(n, None, f"{width} tab-separated columns as in the header (a truncated line?)",
-                          f"{len(cells)} columns")
-                continue
+        if not _fits_width(cells, width, n, row_error):
+            continue
         key = hash(line)
         if key in seen:
             problem(f"line {n}: exact duplicate of an earlier line (every column equal)")
@@ -472,3 +462,15 @@ def v1_rows(reader: SettlementReader, *, as_copy: bool) -> Iterator[Row | str]:
     if buffer:
         yield "".join(buffer)
     reader.done(seq, total, market_lines)
+
+
+def _fits_width(cells: list[str], width: int, n: int, row_error: Callable[..., None]) -> bool:
+    """Whether a line has the header's column count; trailing empty cells are dropped (in place), any other
+    difference is reported as a row error naming the line."""
+    if len(cells) == width:
+        return True
+    if len(cells) > width and not any(c.strip() for c in cells[width:]):
+        del cells[width:]
+        return True
+    row_error(n, None, f"{width} tab-separated columns as in the header (a truncated line?)", f"{len(cells)} columns")
+    return False
