@@ -83,7 +83,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         failed = b4.get("details", {}).get("failed_flows", [])
         out += [
             ("B4 five flows, 90 days, wall", f"{b4['wall_s']:.0f} s", "all flows succeed",
-             _verdict(not failed) if not failed else f"FAIL ({', '.join(failed)})"),
+             _verdict(not failed) if not failed else f"FAIL ({', '.join(failed)}; logs in var/bench/b4_<flow>.log)"),
             ("B4 share spent in Airflow", f"{b4['airflow_overhead_share']:.0%}", "-", "info"),
         ]
     return out

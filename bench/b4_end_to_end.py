@@ -80,8 +80,11 @@ def run() -> dict[str, Any]:
         airflow = str(Path(sys.executable).parent / "airflow")
         t0 = time.monotonic()
         # the five flows post to five tenants: they run side by side, as the scheduler would run them
+        # each run's output is kept (var/bench/b4_<flow>.log): a failed flow's cause is one file away
+        logs = {flow.id: WORK / f"b4_{flow.id}.log" for flow in flows}
         procs = {flow.id: subprocess.Popen([airflow, "dags", "test", flow.dag_id, "-c", conf], env=env,
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                           stdout=logs[flow.id].open("w", encoding="utf-8"),
+                                           stderr=subprocess.STDOUT)
                  for flow in flows}
         walls: dict[str, float] = {}
         pending = dict(procs)
@@ -107,6 +110,7 @@ def run() -> dict[str, Any]:
         "airflow_overhead_share": round(1 - float(task_s) / run_seconds, 3) if run_seconds else None,
         "details": {"task_seconds": round(float(task_s), 1), "task_instances": int(tasks),
                     "per_flow_wall_s": {k: round(v, 1) for k, v in walls.items()}, "failed_flows": failed,
+                    "failed_logs": {flow_id: str(logs[flow_id]) for flow_id in failed},
                     "setup_s": round(setup_s, 1), "settlement_states": states, "time_scale": TIME_SCALE},
     }
 
