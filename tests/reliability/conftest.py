@@ -39,6 +39,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     else:
         write("  fault matrix: not run in this session")
     trials = stats.COUNTS["crash_trials"]
+    if not trials and not stats.COUNTS["staging_crash_trials"]:
+        write("  crash trials: not run in this session")
+        return
     write(f"  crash trials: {trials} posting "
           f"({stats.COUNTS['crash_kills']} SIGKILLs, {stats.COUNTS['crash_reauthorised']} ended in an invalid_grant block "
           f"resumed by re-authorising; {stats.COUNTS['crash_documents'] // max(1, trials)} documents per trial on "

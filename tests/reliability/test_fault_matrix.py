@@ -36,8 +36,12 @@ PARAMS = {"slow": {"seconds": 0.2}}
 # clock runs on between the clean run and a cell, so a window up to yesterday would not compare.
 WINDOW = {"start_date": "2026-08-20", "end_date": "2026-11-01"}
 
-AMAZON_KINDS = ("429", "500", "503", "slow", "drop", "lost_response", "html_error", "expired_next_token",
-                "repeated_next_token", "report_fatal", "document_url_expired")
+AMAZON_KINDS = ("429", "500", "503", "slow", "drop", "lost_response", "html_error", "report_fatal",
+                "document_url_expired")
+# NextToken faults need second pages: the tiny seller's event groups fit one page each (and order headers no
+# longer page through searchOrders), so these cells run against a busier seller whose US groups span pages.
+PAGING_KINDS = ("expired_next_token", "repeated_next_token")
+BUSY_ORDERS = {"US": 40, "DE": 2.5}
 # class -> the ledgers it is tried on. By default each class meets one ledger (all five ledgers are covered);
 # RELIABILITY_FULL_MATRIX=1 tries the generic classes and invalid_grant on more (about 15 minutes).
 FULL = os.environ.get("RELIABILITY_FULL_MATRIX") == "1"
@@ -181,6 +185,40 @@ def _run_until_done(action: Callable[[int], None], runs: int) -> tuple[int | Non
 
 @pytest.mark.parametrize(("api", "kind", "rate"), CELLS, ids=[f"{a}-{k}-{r}" for a, k, r in CELLS])
 def test_fault_cell_ends_clean_or_blocked_and_resumable(matrix: Matrix, api: str, kind: str, rate: float) -> None:
+    _cell(matrix, api, kind, rate)
+
+
+@pytest.fixture(scope="module")
+def busy_matrix(template_db: str) -> Iterator[Matrix]:
+    """A seller busy enough that Finances answers span several pages (only the extraction's clean state)."""
+    saved = os.environ.get("SELLERLEDGER_DB_URL")
+    with flow_sandbox(profile="tiny", time_scale=TIME_SCALE, options={"orders_per_day": BUSY_ORDERS}) as sandbox:
+        m = Matrix(sandbox, template_db)
+        sandbox.reset()
+        name = _create_db(template_db)
+        try:
+            url = _use_db(name)
+            _extract("clean")
+            m.clean_staged = staged_state(url)
+            assert m.clean_staged["financial_event_rows"] > 400, m.clean_staged
+        finally:
+            _drop_db(name)
+        yield m
+    if saved is None:
+        os.environ.pop("SELLERLEDGER_DB_URL", None)
+    else:
+        os.environ["SELLERLEDGER_DB_URL"] = saved
+
+
+@pytest.mark.parametrize(("kind", "rate"), [(kind, rate) for kind in PAGING_KINDS for rate in RATES],
+                         ids=[f"amazon-{kind}-{rate}" for kind in PAGING_KINDS for rate in RATES])
+def test_paging_fault_cell_ends_clean(busy_matrix: Matrix, kind: str, rate: float) -> None:
+    fired = _cell(busy_matrix, "amazon", kind, rate)
+    assert fired > 0, f"{kind}@{rate} never fired: the busy seller has no second pages"
+
+
+def _cell(matrix: Matrix, api: str, kind: str, rate: float) -> int:
+    """Run one cell; return how often the fault fired."""
     sandbox = matrix.sandbox
     ledger = api != "amazon"
     clean = matrix.clean_ledger_state(api) if ledger else matrix.clean_staged
@@ -226,6 +264,7 @@ def test_fault_cell_ends_clean_or_blocked_and_resumable(matrix: Matrix, api: str
             references = ledger_references(sandbox.server.url, api)
             assert len(references) == len(set(references)), "a document is in the ledger twice"
         stats.FAULT_TABLE[(f"{api}:{kind}", f"{int(rate * 100)}%")] = outcome
+        return fired
     finally:
         sandbox.clear_faults()
         _drop_db(name)
